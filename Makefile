@@ -1,0 +1,36 @@
+# perfbot — every target creates .venv from the requirements files when it is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench check infra-check package clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m bot demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 tests
+
+lint: $(STAMP)
+	$(PY) -m ruff check bot handlers tests bench infra scripts
+	$(PY) -m ruff format --check bot handlers tests bench infra scripts
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) build .serverless .pytest_cache .mypy_cache .ruff_cache

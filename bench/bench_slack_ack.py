@@ -1,0 +1,71 @@
+"""P1 — warm ack of a signed `/perf` command through handlers.slack.handler vs a bare Bolt app, same adapter."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.stats import percentile, verdict
+from bot.devstack import slack_requests
+from bot.devstack.stack import Devstack
+
+ROUNDS = 400
+WARMUP = 20
+GOAL = 1.2
+
+
+def _bare_handler(stack: Devstack) -> Any:
+    from slack_bolt import App  # noqa: PLC0415
+    from slack_bolt.adapter.aws_lambda import SlackRequestHandler  # noqa: PLC0415
+    from slack_sdk import WebClient  # noqa: PLC0415
+
+    app = App(
+        client=WebClient(token=stack.env["SLACK_BOT_TOKEN"], base_url=stack.env["SLACK_API_URL"]),
+        signing_secret=stack.signing_secret,
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
+    app.command("/perf")(lambda ack: ack(text="ok"))
+    adapter = SlackRequestHandler(app)
+    return adapter.handle
+
+
+def _time(handle: Any, stack: Devstack, channel_id: str) -> list[float]:
+    context = slack_requests.LambdaContext()
+    samples = []
+    for i in range(WARMUP + ROUNDS):
+        body = slack_requests.slash_command_body(
+            "help", user_id="U0BENCH", channel_id=channel_id, response_url="http://127.0.0.1:9/unused"
+        )
+        event = slack_requests.signed_event(body, stack.signing_secret)
+        start = time.perf_counter()
+        response = handle(event, context)
+        elapsed = time.perf_counter() - start
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"ack failed: {response}")
+        if i >= WARMUP:
+            samples.append(elapsed * 1000)
+    return samples
+
+
+def run() -> list[str]:
+    with Devstack() as stack:
+        import handlers.slack  # noqa: PLC0415
+
+        channel_id = stack.slack.channel_id("#bench")
+        bare = _bare_handler(stack)
+        ours_samples: list[float] = []
+        bare_samples: list[float] = []
+        for _ in range(2):  # interleave to share whatever the machine is doing
+            bare_samples += _time(bare, stack, channel_id)
+            ours_samples += _time(handlers.slack.handler, stack, channel_id)
+        handlers.slack.lazy_work.wait_idle()
+    lines = ["P1 warm ack of signed `/perf help` via handlers.slack.handler vs bare Bolt app (same adapter)"]
+    for p in (50, 99):
+        ours, bare_p = percentile(ours_samples, p), percentile(bare_samples, p)
+        ratio = ours / bare_p
+        lines.append(
+            f"   p{p}: perfbot {ours:.3f} ms, bare {bare_p:.3f} ms → {ratio:.2f}× (goal ≤ {GOAL}×, "
+            f"{verdict(ratio, GOAL)})"
+        )
+    return lines

@@ -1,0 +1,55 @@
+"""boto3 clients shared by every gateway.
+
+Clients are created without ``endpoint_url`` so boto3's own ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``
+variables decide where they go (the embedded devstack in the demo and tests, AWS in production).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str | None], Any] = {}
+
+
+class AwsError(Exception):
+    """An AWS call failed; ``code`` is AWS's error code (e.g. ``ThrottlingException``) when there is one."""
+
+    def __init__(self, message: str, *, code: str = "", request_id: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.request_id = request_id
+
+    @classmethod
+    def wrap(cls, exc: Exception, action: str) -> AwsError:
+        response = getattr(exc, "response", None) or {}
+        error = response.get("Error", {})
+        code = str(error.get("Code", ""))
+        request_id = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
+        message = error.get("Message") or str(exc)
+        return cls(f"{action} failed: {code + ': ' if code else ''}{message}", code=code, request_id=request_id)
+
+
+def client(service: str, region: str | None = None) -> Any:
+    """A cached boto3 client with standard retries (throttling backs off) and bounded timeouts."""
+    key = (service, region)
+    with _lock:
+        if key not in _clients:
+            import boto3  # noqa: PLC0415 — keeps boto3 off the Slack ack path's import time
+            from botocore.config import Config  # noqa: PLC0415
+
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 5},
+                connect_timeout=5,
+                read_timeout=30,
+                max_pool_connections=25,
+            )
+            _clients[key] = boto3.session.Session().client(service, region_name=region, config=config)
+        return _clients[key]
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests change ``AWS_ENDPOINT_URL`` between runs)."""
+    with _lock:
+        _clients.clear()

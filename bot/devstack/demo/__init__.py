@@ -1,0 +1,23 @@
+"""`make demo`: the whole perfbot story on the embedded default, printed as a Slack channel transcript.
+
+Each chapter is a module with ``run(stage)``; later capabilities append theirs to ``CHAPTERS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from bot.devstack.demo.stage import DemoStage
+
+CHAPTERS = [
+    "bot.devstack.demo.ch01_setup",
+    "bot.devstack.demo.ch02_help",
+]
+
+
+def run_demo() -> int:
+    with DemoStage() as stage:
+        for chapter in CHAPTERS:
+            importlib.import_module(chapter).run(stage)
+        stage.print_transcript()
+        return stage.exit_code()

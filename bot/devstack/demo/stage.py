@@ -1,0 +1,96 @@
+"""The demo's stage: the devstack, a signed-request "Slack client", narration, and the transcript."""
+
+from __future__ import annotations
+
+import json
+import sys
+from types import TracebackType
+from typing import Any
+from urllib.request import Request, urlopen
+
+from bot.devstack import slack_requests
+from bot.devstack.stack import Devstack
+
+DEMO_CHANNEL = "#perf-alerts"
+ALICE = "U0APPROVER1"  # an approver in the shipped perfbot.yml
+BOB = "U0BOB"
+
+
+class DemoStage:
+    def __init__(self) -> None:
+        self.stack = Devstack()
+        self.problems: list[str] = []
+        self.handler: Any = None
+        self.lazy_work: Any = None
+
+    def __enter__(self) -> DemoStage:
+        self.stack.start()
+        emu = self.stack.slack
+        emu.add_user(ALICE, "alice", "Alice Approver")
+        emu.add_user(BOB, "bob", "Bob Builder")
+        import handlers.slack  # noqa: PLC0415 — must import after the devstack set the environment
+
+        self.handler = handlers.slack.handler
+        self.lazy_work = handlers.slack.lazy_work
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stack.stop()
+
+    @property
+    def emu(self) -> Any:
+        return self.stack.slack
+
+    def say(self, text: str) -> None:
+        print(f"\n▶ {text}", flush=True)
+
+    def check(self, ok: bool, problem: str) -> None:
+        """Record a broken promise; the demo exits non-zero if any."""
+        if not ok:
+            self.problems.append(problem)
+            print(f"  ✗ {problem}", file=sys.stderr)
+
+    def slash(self, text: str, *, user: str = ALICE, channel: str = DEMO_CHANNEL) -> dict[str, Any]:
+        """Type ``/perf <text>`` in Slack: a signed request through the Lambda handler, then Slack shows the ack."""
+        channel_id = self.emu.channel_id(channel)
+        response_url = self.emu.response_url(channel_id, user)
+        body = slack_requests.slash_command_body(
+            text, user_id=user, channel_id=channel_id, response_url=response_url, channel_name=channel.lstrip("#")
+        )
+        event = slack_requests.signed_event(body, self.stack.signing_secret)
+        response = self.handler(event, slack_requests.LambdaContext())
+        self._show_ack(response, response_url)
+        self.lazy_work.wait_idle()
+        return dict(response)
+
+    def _show_ack(self, response: dict[str, Any], response_url: str) -> None:
+        """Slack displays a slash command's HTTP response body; replay it into the emulator for the transcript."""
+        body = response.get("body") or ""
+        if response.get("statusCode") != 200 or not body:
+            return
+        try:
+            message = json.loads(body)
+        except ValueError:
+            message = {"text": body}
+        message.setdefault("response_type", "ephemeral")
+        request = Request(  # noqa: S310 — the emulator's loopback URL
+            response_url, data=json.dumps(message).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urlopen(request, timeout=5) as reply:  # noqa: S310
+            reply.read()
+
+    def print_transcript(self) -> None:
+        print("\n" + "═" * 100)
+        print(self.emu.transcript())
+        print("═" * 100)
+
+    def exit_code(self) -> int:
+        if self.problems:
+            print(f"\nDemo finished with {len(self.problems)} problem(s):", file=sys.stderr)
+            for problem in self.problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return 1
+        print("\nDemo finished: every step did what it promised.")
+        return 0

@@ -1,0 +1,159 @@
+"""Signed Slack requests wrapped in API Gateway proxy events — what Slack → API Gateway hands the slack function.
+
+Used by the demo, the tests and the benchmarks to drive ``handlers.slack.handler`` through the real path.
+Event shapes follow AWS's documented payload format versions 2.0 (HTTP API) and 1.0 (REST API).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+PayloadVersion = Literal["2.0", "1.0"]
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The attributes of the Lambda context object that perfbot and Powertools read."""
+
+    function_name: str = "perfbot-dev-slack"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:perfbot-dev-slack"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    log_group_name: str = "/aws/lambda/perfbot-dev-slack"
+    log_stream_name: str = "2026/11/26/[$LATEST]local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def sign(body: str, signing_secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 request signature headers for ``body``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(signing_secret).generate_signature(timestamp=ts, body=body)
+    return {"x-slack-request-timestamp": ts, "x-slack-signature": signature or ""}
+
+
+def slash_command_body(
+    text: str,
+    *,
+    user_id: str,
+    channel_id: str,
+    response_url: str,
+    command: str = "/perf",
+    user_name: str = "alice",
+    team_id: str = "T0PERFBOT",
+    channel_name: str = "perf-alerts",
+) -> str:
+    return urlencode(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": team_id,
+            "team_domain": "perfbot-demo",
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": command,
+            "text": text,
+            "api_app_id": "A0PERFBOT",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.trigger",
+        }
+    )
+
+
+def block_action_body(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def apigw_event(
+    body: str,
+    headers: dict[str, str],
+    *,
+    version: PayloadVersion = "2.0",
+    base64_body: bool = False,
+    path: str = "/slack/events",
+) -> dict[str, Any]:
+    """An API Gateway proxy event carrying ``body`` as Slack sends it (form-encoded)."""
+    all_headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "host": "abc123.execute-api.us-east-1.amazonaws.com",
+        "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        **headers,
+    }
+    payload = base64.b64encode(body.encode()).decode() if base64_body else body
+    now = int(time.time() * 1000)
+    if version == "2.0":
+        return {
+            "version": "2.0",
+            "routeKey": f"POST {path}",
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": all_headers,
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "abc123",
+                "domainName": all_headers["host"],
+                "domainPrefix": "abc123",
+                "http": {
+                    "method": "POST",
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "203.0.113.10",
+                    "userAgent": all_headers["user-agent"],
+                },
+                "requestId": uuid.uuid4().hex[:16],
+                "routeKey": f"POST {path}",
+                "stage": "$default",
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+                "timeEpoch": now,
+            },
+            "body": payload,
+            "isBase64Encoded": base64_body,
+        }
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "POST",
+        "headers": {k.title(): v for k, v in all_headers.items()},
+        "multiValueHeaders": {k.title(): [v] for k, v in all_headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "httpMethod": "POST",
+            "path": f"/dev{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": now,
+            "resourcePath": path,
+            "stage": "dev",
+            "identity": {"sourceIp": "203.0.113.10", "userAgent": all_headers["user-agent"]},
+        },
+        "body": payload,
+        "isBase64Encoded": base64_body,
+    }
+
+
+def signed_event(
+    body: str,
+    signing_secret: str,
+    *,
+    timestamp: int | None = None,
+    version: PayloadVersion = "2.0",
+    base64_body: bool = False,
+) -> dict[str, Any]:
+    return apigw_event(body, sign(body, signing_secret, timestamp), version=version, base64_body=base64_body)

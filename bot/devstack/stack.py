@@ -1,0 +1,80 @@
+"""Run the embedded AWS and the Slack emulator together and point perfbot at them through its environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from types import TracebackType
+from typing import Any
+
+from bot.aws.clients import reset_clients
+from bot.settings import reset_settings
+
+LOCAL_BOT_TOKEN = "xoxb-perfbot-local"  # noqa: S105 — the emulator's token, not a secret
+
+
+class Devstack:
+    """Embedded AWS (+ Slack emulator unless ``with_slack`` is False); sets and restores the environment."""
+
+    def __init__(self, *, aws_port: int = 0, slack_port: int = 0, with_slack: bool = True) -> None:
+        self.aws_port = aws_port
+        self.slack_port = slack_port
+        self.with_slack = with_slack
+        self.signing_secret = secrets.token_hex(16)
+        self.aws: Any = None
+        self.slack: Any = None
+        self._saved_env: dict[str, str | None] = {}
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {
+            "AWS_ENDPOINT_URL": self.aws.endpoint_url,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 — moto's dummy credentials
+        }
+        if self.slack is not None:
+            env |= {
+                "SLACK_API_URL": self.slack.api_url,
+                "SLACK_BOT_TOKEN": LOCAL_BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": self.signing_secret,
+            }
+        return env
+
+    def start(self) -> Devstack:
+        from bot.devstack.aws import start_aws  # noqa: PLC0415 — moto is a dev-only dependency
+
+        self.aws = start_aws(port=self.aws_port)
+        if self.with_slack:
+            from bot.devstack.slack import SlackEmulator  # noqa: PLC0415
+
+            self.slack = SlackEmulator(port=self.slack_port, bot_token=LOCAL_BOT_TOKEN)
+            self.slack.start()
+        for key, value in self.env.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+        reset_clients()
+        reset_settings()
+        return self
+
+    def stop(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if self.slack is not None:
+            self.slack.stop()
+        if self.aws is not None:
+            self.aws.stop()
+        reset_clients()
+        reset_settings()
+
+    def __enter__(self) -> Devstack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

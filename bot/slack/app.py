@@ -1,0 +1,94 @@
+"""Build the Bolt app: one WebClient with Slack's rate-limit retries, the signing secret, the listeners."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.slack.listeners import LISTENER_MODULES
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+def slack_client(token: str | None = None, base_url: str | None = None) -> WebClient:
+    """The WebClient every perfbot component uses: ``SLACK_API_URL`` aware, retrying 429s and dropped connections."""
+    return WebClient(
+        token=token if token is not None else _secret("SLACK_BOT_TOKEN"),
+        base_url=base_url or os.environ.get("SLACK_API_URL") or SLACK_API_DEFAULT,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def _secret(name: str) -> str:
+    """Read a Slack secret from the environment, or from SSM when only ``<NAME>_PARAMETER`` is set (Lambda)."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    parameter = os.environ.get(f"{name}_PARAMETER")
+    if not parameter:
+        return ""
+    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 — only on a cold start without the value
+
+    return str(parameters.get_parameter(parameter, decrypt=True, max_age=300))
+
+
+class LazyWorkExecutor(ThreadPoolExecutor):
+    """Bolt's local lazy-listener pool, able to say when all lazy work is done (tests and the demo wait on it)."""
+
+    def __init__(self, max_workers: int = 8) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="perfbot-lazy")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._pending += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future[Any]) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+
+def _bolt_logger() -> logging.Logger:
+    bolt_logger = logging.getLogger("perfbot.bolt")
+    # Bolt warns that SLACK_BOT_TOKEN is unused when a client is given; the client carries that same token.
+    bolt_logger.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
+    return bolt_logger
+
+
+def build_app(
+    *,
+    client: WebClient | None = None,
+    signing_secret: str | None = None,
+    executor: LazyWorkExecutor | None = None,
+) -> App:
+    """The perfbot Bolt app. ``process_before_response`` because on Lambda nothing may run after the response."""
+    app = App(
+        name="perfbot",  # naming the app spares Bolt an inspect.stack() walk at cold start
+        client=client or slack_client(),
+        signing_secret=signing_secret if signing_secret is not None else _secret("SLACK_SIGNING_SECRET"),
+        process_before_response=True,
+        listener_executor=executor or LazyWorkExecutor(),
+        token_verification_enabled=False,  # no network at import; Bolt calls auth.test on the first request
+        logger=_bolt_logger(),
+    )
+    for module_name in LISTENER_MODULES:
+        importlib.import_module(module_name).register(app)
+    return app

@@ -1,0 +1,11 @@
+"""Bolt listeners. Each module exposes ``register(app)``; ``LISTENER_MODULES`` is the list the app loads.
+
+Capabilities add their module here. Listener modules are on the ack path: import AWS gateways, pydantic models and
+settings inside the lazy functions, not at module level (cold start is measured in ``make bench``, P2).
+"""
+
+from __future__ import annotations
+
+LISTENER_MODULES = [
+    "bot.slack.listeners.perf",
+]

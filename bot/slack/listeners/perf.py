@@ -1,0 +1,87 @@
+"""`/perf` — ack at once, answer help/usage in the ack, run everything else in a lazy listener."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.slack import commands
+from bot.slack.render import help as help_render
+
+logger = logging.getLogger(__name__)
+
+SYNC = {"help"}
+
+
+def ack_perf(ack: Ack, body: dict[str, Any]) -> None:
+    """Answer within Slack's 3 s: help and unknown subcommands here; real work is acknowledged silently."""
+    invocation = commands.parse(body)
+    available = commands.registered()
+    if invocation.name in SYNC:
+        ack(text=help_render.help_text(available), blocks=help_render.help_blocks(available))
+    elif commands.lookup(invocation.name) is None:
+        ack(text=help_render.unknown_subcommand_text(invocation.name, available), response_type="ephemeral")
+    else:
+        ack()
+
+
+def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    """Lazy: validate, show "working…", run the subcommand, replace the placeholder with the answer."""
+    invocation = commands.parse(body)
+    command = commands.lookup(invocation.name)
+    if command is None or invocation.name in SYNC:
+        return
+    placeholder_ts: str | None = None
+    try:
+        if command.visibility == "in_channel":
+            posted = client.chat_postMessage(
+                channel=invocation.channel_id, text=help_render.working_text(command)
+            )
+            placeholder_ts = posted["ts"]
+        else:
+            respond(text=help_render.working_text(command), response_type="ephemeral")
+        reply = command.run(invocation)
+    except commands.UsageError as problem:
+        _withdraw(client, invocation, placeholder_ts)
+        respond(
+            text=help_render.usage_text(command, str(problem)), response_type="ephemeral", replace_original=True
+        )
+        return
+    except Exception:
+        logger.exception("perf_subcommand_failed", extra={"subcommand": command.name})
+        reply = commands.Reply(text=help_render.failure_text(command))
+    _deliver(client, respond, invocation, command, reply, placeholder_ts)
+
+
+def _withdraw(client: WebClient, invocation: commands.Invocation, placeholder_ts: str | None) -> None:
+    if placeholder_ts:
+        client.chat_delete(channel=invocation.channel_id, ts=placeholder_ts)
+
+
+def _deliver(
+    client: WebClient,
+    respond: Respond,
+    invocation: commands.Invocation,
+    command: commands.Subcommand,
+    reply: commands.Reply,
+    placeholder_ts: str | None,
+) -> None:
+    if placeholder_ts:
+        client.chat_update(channel=invocation.channel_id, ts=placeholder_ts, text=reply.text, blocks=reply.blocks)
+        for attachment in reply.files:
+            client.files_upload_v2(
+                channel=invocation.channel_id,
+                thread_ts=placeholder_ts,
+                content=attachment.content,
+                filename=attachment.filename,
+                title=attachment.title,
+            )
+    else:
+        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=True)
+
+
+def register(app: App) -> None:
+    app.command("/perf")(ack=ack_perf, lazy=[run_perf])

@@ -1,0 +1,36 @@
+"""`/perf help` and usage messages."""
+
+from __future__ import annotations
+
+from bot.slack.commands import Subcommand
+from bot.slack.render.kit import Block, context, escape, header, section
+
+
+def help_blocks(commands: list[Subcommand]) -> list[Block]:
+    lines = [f"`{c.usage}` — {c.summary}" for c in commands]
+    return [
+        header("perfbot — performance ChatOps"),
+        section("\n".join(lines) if lines else "No commands are available."),
+        context("Arguments in [brackets] are optional. Windows: 1h, 24h, 7d, 30d."),
+    ]
+
+
+def help_text(commands: list[Subcommand]) -> str:
+    return "perfbot commands: " + ", ".join(f"/perf {c.name}" for c in commands)
+
+
+def unknown_subcommand_text(name: str, commands: list[Subcommand]) -> str:
+    known = ", ".join(f"`{c.name}`" for c in commands)
+    return f"I don't know `/perf {escape(name)}`. Try one of: {known}, or `/perf help`."
+
+
+def usage_text(command: Subcommand, problem: str) -> str:
+    return f"{escape(problem)}\nUsage: `{command.usage}`"
+
+
+def working_text(command: Subcommand) -> str:
+    return f":hourglass_flowing_sand: Working on `/perf {command.name}`…"
+
+
+def failure_text(command: Subcommand) -> str:
+    return f":warning: `/perf {command.name}` failed. The error is in perfbot's logs; nothing was changed."
