@@ -36,8 +36,8 @@ def client(service: str, region: str | None = None) -> Any:
     key = (service, region)
     with _lock:
         if key not in _clients:
-            import boto3  # noqa: PLC0415 — keeps boto3 off the Slack ack path's import time
-            from botocore.config import Config  # noqa: PLC0415
+            import boto3
+            from botocore.config import Config
 
             config = Config(
                 retries={"mode": "standard", "max_attempts": 5},
