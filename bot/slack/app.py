@@ -24,7 +24,10 @@ def slack_client(token: str | None = None, base_url: str | None = None) -> WebCl
         token=token if token is not None else _secret("SLACK_BOT_TOKEN"),
         base_url=base_url or os.environ.get("SLACK_API_URL") or SLACK_API_DEFAULT,
         timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
     )
 
 
@@ -36,7 +39,7 @@ def _secret(name: str) -> str:
     parameter = os.environ.get(f"{name}_PARAMETER")
     if not parameter:
         return ""
-    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 — only on a cold start without the value
+    from aws_lambda_powertools.utilities import parameters
 
     return str(parameters.get_parameter(parameter, decrypt=True, max_age=300))
 

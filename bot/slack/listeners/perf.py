@@ -16,12 +16,19 @@ logger = logging.getLogger(__name__)
 SYNC = {"help"}
 
 
+@commands.subcommand("help", usage="/perf help", summary="what perfbot can do (this list)", visibility="ephemeral")
+def show_help(_: commands.Invocation) -> commands.Reply:
+    available = commands.registered()
+    return commands.Reply(text=help_render.help_text(available), blocks=help_render.help_blocks(available))
+
+
 def ack_perf(ack: Ack, body: dict[str, Any]) -> None:
     """Answer within Slack's 3 s: help and unknown subcommands here; real work is acknowledged silently."""
     invocation = commands.parse(body)
     available = commands.registered()
     if invocation.name in SYNC:
-        ack(text=help_render.help_text(available), blocks=help_render.help_blocks(available))
+        reply = show_help(invocation)
+        ack(text=reply.text, blocks=reply.blocks)
     elif commands.lookup(invocation.name) is None:
         ack(text=help_render.unknown_subcommand_text(invocation.name, available), response_type="ephemeral")
     else:
@@ -37,9 +44,7 @@ def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     placeholder_ts: str | None = None
     try:
         if command.visibility == "in_channel":
-            posted = client.chat_postMessage(
-                channel=invocation.channel_id, text=help_render.working_text(command)
-            )
+            posted = client.chat_postMessage(channel=invocation.channel_id, text=help_render.working_text(command))
             placeholder_ts = posted["ts"]
         else:
             respond(text=help_render.working_text(command), response_type="ephemeral")
@@ -47,7 +52,9 @@ def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     except commands.UsageError as problem:
         _withdraw(client, invocation, placeholder_ts)
         respond(
-            text=help_render.usage_text(command, str(problem)), response_type="ephemeral", replace_original=True
+            text=help_render.usage_text(command, str(problem)),
+            response_type="ephemeral",
+            replace_original=True,
         )
         return
     except Exception:

@@ -45,7 +45,10 @@ def truncate(text: str, limit: int) -> str:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER), "emoji": True}}
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER), "emoji": True},
+    }
 
 
 def section(text: str, *, fields: list[str] | None = None, accessory: Block | None = None) -> Block:
@@ -67,9 +70,7 @@ def fields_section(fields: list[str]) -> Block:
 def context(*texts: str) -> Block:
     return {
         "type": "context",
-        "elements": [
-            {"type": "mrkdwn", "text": truncate(t, MAX_SECTION_TEXT)} for t in texts[:MAX_CONTEXT_ELEMENTS]
-        ],
+        "elements": [{"type": "mrkdwn", "text": truncate(t, MAX_SECTION_TEXT)} for t in texts[:MAX_CONTEXT_ELEMENTS]],
     }
 
 

@@ -1,0 +1,66 @@
+"""Message content arguments (text / blocks / attachments / metadata), parsed and checked once for every path
+that creates or edits a message: chat.postMessage, chat.postEphemeral, chat.update and response_url posts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.devstack.slack.store import SlackError
+from bot.devstack.slack.validation import MAX_TEXT, BlocksFormatError, parse_blocks, validate_blocks
+
+
+def _json_list(raw: Any, error: str) -> list[dict[str, Any]] | None:
+    if raw is None or raw == "":
+        return None
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise SlackError(error, [f"[ERROR] {error.replace('_', ' ')}"]) from None
+    if not isinstance(value, list):
+        raise SlackError(error, [f"[ERROR] {error.replace('_', ' ')}"])
+    return [v for v in value if isinstance(v, dict)]
+
+
+def _metadata(raw: Any) -> dict[str, Any] | None:
+    if isinstance(raw, str) and raw:
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise SlackError("invalid_metadata_format") from None
+    return raw if isinstance(raw, dict) else None
+
+
+def message_content(args: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Checked content fields, keyed like ``Message`` attributes.
+
+    ``partial`` (chat.update) keeps only the fields present, so omitted blocks are retained as Slack does.
+    Errors: ``invalid_blocks_format``, ``invalid_blocks`` (with Slack's messages), ``no_text``, ``msg_too_long``.
+    """
+    try:
+        blocks = parse_blocks(args.get("blocks"))
+    except BlocksFormatError as exc:
+        raise SlackError("invalid_blocks_format", [f"[ERROR] {exc}"]) from None
+    if blocks is not None:
+        errors = validate_blocks(blocks)
+        if errors:
+            raise SlackError("invalid_blocks", errors)
+    attachments = _json_list(args.get("attachments"), "invalid_attachments")
+    raw_text = args.get("text")
+    text = raw_text if isinstance(raw_text, str) else ("" if raw_text is None else str(raw_text))
+    if not text and not blocks and not attachments and not (partial and blocks is not None):
+        raise SlackError("no_text")
+    if len(text) > MAX_TEXT:
+        raise SlackError("msg_too_long")
+    content: dict[str, Any] = {
+        "text": text if (raw_text is not None or not partial) else None,
+        "blocks": blocks if (blocks is not None or not partial) else None,
+        "attachments": attachments if (attachments is not None or not partial) else None,
+        "metadata": _metadata(args.get("metadata")),
+    }
+    defaults: dict[str, Any] = {"text": "", "blocks": [], "attachments": []}
+    if partial:
+        return {k: v for k, v in content.items() if v is not None}
+    return {k: (defaults.get(k) if v is None else v) for k, v in content.items()}

@@ -1,0 +1,215 @@
+"""``SlackEmulator``: a local Slack Web API that the real ``slack_sdk.WebClient`` and Bolt talk to.
+
+    with SlackEmulator() as emu:
+        client = WebClient(token="xoxb-perfbot-local", base_url=emu.api_url)
+        client.chat_postMessage(channel="#perf-alerts", text="hi")
+        assert emu.messages("#perf-alerts")[0].text == "hi"
+
+Runs a ``ThreadingHTTPServer`` in a daemon thread on 127.0.0.1; all state lives in a lock-protected store, so
+tests, lazy listeners on other threads and benchmarks can use it at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+from bot.devstack.slack.models import Call, File, Message, User
+from bot.devstack.slack.server import Dispatcher, SlackHTTPServer
+from bot.devstack.slack.store import SlackError, Store
+from bot.devstack.slack.transcript import TranscriptWriter
+
+
+class SlackEmulator:
+    def __init__(
+        self,
+        port: int = 0,
+        bot_token: str = "xoxb-perfbot-local",  # noqa: S107 - a fake token only this emulator accepts
+        *,
+        host: str = "127.0.0.1",
+        bot_name: str = "perfbot",
+        team_name: str = "perfbot-dev",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.bot_token = bot_token
+        self._store = Store(bot_token=bot_token, bot_name=bot_name, team_name=team_name, clock=clock)
+        self._dispatcher = Dispatcher(self._store)
+        self._server: SlackHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def _bind(self) -> SlackHTTPServer:
+        if self._server is None:
+            self._server = SlackHTTPServer((self.host, self.port), self._dispatcher)
+            self.port = self._server.server_address[1]
+            self._store.base_url = f"http://{self.host}:{self.port}/"
+        return self._server
+
+    def start(self) -> SlackEmulator:
+        server = self._bind()
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-emulator", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            if self._thread is not None:
+                self._server.shutdown()
+                self._thread.join(timeout=5)
+            self._server.server_close()
+        self._server, self._thread = None, None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/`` (binds the port on first use, so it is known before ``start``)."""
+        self._bind()
+        return self._store.base_url
+
+    @property
+    def api_url(self) -> str:
+        """What to pass as ``WebClient(base_url=…)`` or ``SLACK_API_URL``."""
+        return f"{self.base_url}api/"
+
+    @property
+    def team_id(self) -> str:
+        return self._store.team_id
+
+    @property
+    def bot_user_id(self) -> str:
+        return self._store.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self._store.bot_id
+
+    def reset(self) -> None:
+        """Forget messages, files, views, rate limits, response URLs and calls; keep users and channels."""
+        self._store.reset()
+        self._dispatcher.responses.reset()
+
+    # -- directory -----------------------------------------------------------------------------------------
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        real_name: str,
+        is_admin: bool = False,
+        *,
+        email: str | None = None,
+        tz: str = "UTC",
+    ) -> User:
+        user = User(user_id, name, real_name, is_admin=is_admin, email=email, tz=tz)
+        self._store.add_user(user)
+        return user
+
+    def add_usergroup(self, usergroup_id: str, handle: str, users: list[str], name: str | None = None) -> None:
+        """A user group (``S…``) for usergroups.users.list; perfbot authorizes approvers by group."""
+        group = {"id": usergroup_id, "handle": handle, "name": name or handle, "users": list(users)}
+        with self._store.lock:
+            self._store.usergroups[usergroup_id] = group
+
+    def add_channel(self, name: str, *, is_private: bool = False) -> str:
+        return self._store.add_channel(name, is_private=is_private)
+
+    def channel_id(self, channel: str) -> str:
+        """``C…`` for ``#name``, ``name`` or an existing id; names are created on first use.
+        An id-shaped value that was never created raises ``SlackError("channel_not_found")``."""
+        return self._store.resolve_channel(channel)
+
+    # -- what happened -------------------------------------------------------------------------------------
+    def _lookup(self, channel: str) -> str:
+        """Like ``channel_id`` but an id that was never created just has no messages (no exception)."""
+        try:
+            return self.channel_id(channel)
+        except SlackError:
+            return channel
+
+    def messages(self, channel: str) -> list[Message]:
+        """Top-level messages (and broadcast replies) in post order, in their latest state (copies)."""
+        return self._store.messages(self._lookup(channel))
+
+    def replies(self, channel: str, thread_ts: str) -> list[Message]:
+        """Replies in the thread of ``thread_ts``, oldest first."""
+        return self._store.replies(self._lookup(channel), thread_ts)
+
+    def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[Message]:
+        """Ephemeral messages, optionally only those in ``channel`` and/or for ``user``."""
+        return self._store.ephemeral_messages(self._lookup(channel) if channel else None, user)
+
+    def views(self) -> list[dict[str, Any]]:
+        """Views opened (and updated/pushed) through views.*, as stored: with ``id``, ``title``, ``blocks``…"""
+        with self._store.lock:
+            return [dict(v) for v in self._store.views]
+
+    def files(self) -> list[File]:
+        """Files that were uploaded (bytes received), in upload order."""
+        with self._store.lock:
+            return [replace(f) for f in self._store.files.values() if f.uploaded]
+
+    @property
+    def calls(self) -> Counter[str]:
+        """API methods hit, including calls answered with an error or a 429 (a snapshot)."""
+        with self._store.lock:
+            return Counter(self._store.calls)
+
+    @property
+    def rate_limited(self) -> Counter[str]:
+        """How many calls of each method were answered with HTTP 429."""
+        with self._store.lock:
+            return Counter(self._store.limited)
+
+    @property
+    def call_log(self) -> list[Call]:
+        """``(method, time.monotonic(), channel or None)`` for every API request, in arrival order."""
+        with self._store.lock:
+            return list(self._store.call_log)
+
+    # -- steering ------------------------------------------------------------------------------------------
+    def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
+        """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After: retry_after``."""
+        with self._store.lock:
+            self._store.limiter.script(method, times, retry_after)
+
+    def enforce_channel_rate(self, per_second: float | None = 1.0, burst: int = 5) -> None:
+        """Refuse chat.postMessage/postEphemeral/file shares beyond ``per_second`` per channel (token bucket
+        of ``burst``), as Slack does; ``per_second=None`` switches it off. Off by default; the burst size is
+        an assumption, Slack documents only "short bursts"."""
+        with self._store.lock:
+            self._store.limiter.enforce_channel_rate(per_second, burst)
+
+    def response_url(self, channel: str, user: str, message_ts: str | None = None) -> str:
+        """A response_url for a slash-command or interaction payload from ``user`` in ``channel``.
+        Pass ``message_ts`` when the interaction came from a message (``replace_original`` edits it)."""
+        return self._dispatcher.responses.mint(self.channel_id(channel), user, message_ts)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0, interval: float = 0.01) -> bool:
+        """Poll ``predicate`` until it holds or ``timeout`` passes; for lazy work running on other threads."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if predicate():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(interval)
+
+    def transcript(self, channel: str | None = None) -> str:
+        """Human-readable dump of one channel, or of every channel with messages."""
+        return TranscriptWriter(self._store).render(channel)
