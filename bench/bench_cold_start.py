@@ -29,8 +29,13 @@ GUARD = (
 
 def _run(statement: str, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    completed = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", GUARD + statement], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    completed = subprocess.run(
+        [sys.executable, "-c", GUARD + statement],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - start
     if completed.returncode != 0:

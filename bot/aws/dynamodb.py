@@ -149,3 +149,20 @@ class Table:
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_all(self, puts: list[tuple[dict[str, Any], str | None, dict[str, Any] | None]]) -> None:
+        """Put several items atomically (TransactWriteItems): each ``(item, condition, values)``; all or none."""
+        self._call(
+            "transact_write_items",
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.name,
+                        "Item": self._encode(item),
+                        **({"ConditionExpression": condition} if condition else {}),
+                        **({"ExpressionAttributeValues": self._values(values)} if values else {}),
+                    }
+                }
+                for item, condition, values in puts
+            ],
+        )

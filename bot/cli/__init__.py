@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the CLI's edge: one readable line, not a traceback
-        from bot.aws.clients import AwsError  # noqa: PLC0415
-        from bot.settings import SettingsError  # noqa: PLC0415
+        from bot.aws.clients import AwsError
+        from bot.settings import SettingsError
 
         if isinstance(exc, AwsError | SettingsError):
             print(f"perfbot: {exc}", file=sys.stderr)

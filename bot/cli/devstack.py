@@ -26,13 +26,13 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _demo(_: argparse.Namespace) -> int:
-    from bot.devstack.demo import run_demo  # noqa: PLC0415
+    from bot.devstack.demo import run_demo
 
     return run_demo()
 
 
 def _devstack(args: argparse.Namespace) -> int:
-    from bot.devstack.stack import Devstack  # noqa: PLC0415
+    from bot.devstack.stack import Devstack
 
     with Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack) as stack:
         for key, value in stack.env.items():
@@ -43,8 +43,8 @@ def _devstack(args: argparse.Namespace) -> int:
 
 
 def _bootstrap(_: argparse.Namespace) -> int:
-    from bot.bootstrap import bootstrap  # noqa: PLC0415
-    from bot.settings import get_settings  # noqa: PLC0415
+    from bot.bootstrap import bootstrap
+    from bot.settings import get_settings
 
     created = bootstrap(get_settings())
     print(f"created: {', '.join(created)}" if created else "all tables already exist")
@@ -52,8 +52,8 @@ def _bootstrap(_: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from bot.devstack.simulator import simulate  # noqa: PLC0415
-    from bot.settings import get_settings  # noqa: PLC0415
+    from bot.devstack.simulator import simulate
+    from bot.settings import get_settings
 
     print(simulate(get_settings(), scenario=args.scenario))
     return 0

@@ -32,7 +32,7 @@ class Devstack:
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 — moto's dummy credentials
+            "AWS_SECRET_ACCESS_KEY": "testing",
         }
         if self.slack is not None:
             env |= {
@@ -43,11 +43,11 @@ class Devstack:
         return env
 
     def start(self) -> Devstack:
-        from bot.devstack.aws import start_aws  # noqa: PLC0415 — moto is a dev-only dependency
+        from bot.devstack.aws import start_aws
 
         self.aws = start_aws(port=self.aws_port)
         if self.with_slack:
-            from bot.devstack.slack import SlackEmulator  # noqa: PLC0415
+            from bot.devstack.slack import SlackEmulator
 
             self.slack = SlackEmulator(port=self.slack_port, bot_token=LOCAL_BOT_TOKEN)
             self.slack.start()

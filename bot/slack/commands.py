@@ -85,6 +85,12 @@ def lookup(name: str) -> Subcommand | None:
     return _REGISTRY.get(name)
 
 
+def subcommand_name(body: dict[str, Any]) -> str:
+    """The first word of the command text, lower-cased (``help`` when empty) — cheap enough for the ack path."""
+    words = (body.get("text") or "").split(None, 1)
+    return words[0].lower() if words else "help"
+
+
 def parse(body: dict[str, Any]) -> Invocation:
     """Turn a slash-command payload into an :class:`Invocation`; quotes group words like a shell."""
     text = (body.get("text") or "").strip()
@@ -92,9 +98,8 @@ def parse(body: dict[str, Any]) -> Invocation:
         words = shlex.split(text)
     except ValueError:
         words = text.split()
-    name = words[0].lower() if words else "help"
     return Invocation(
-        name=name,
+        name=subcommand_name(body),
         args=words[1:],
         user_id=body.get("user_id", ""),
         channel_id=body.get("channel_id", ""),

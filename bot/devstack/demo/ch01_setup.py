@@ -8,7 +8,7 @@ from bot.settings import get_settings
 
 
 def run(stage: DemoStage) -> None:
-    from bot.devstack.simulator import simulate  # noqa: PLC0415
+    from bot.devstack.simulator import simulate
 
     settings = get_settings()
     stage.say(f"Embedded AWS at {stage.stack.aws.endpoint_url}, Slack emulator at {stage.emu.api_url}")

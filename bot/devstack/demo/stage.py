@@ -28,7 +28,7 @@ class DemoStage:
         emu = self.stack.slack
         emu.add_user(ALICE, "alice", "Alice Approver")
         emu.add_user(BOB, "bob", "Bob Builder")
-        import handlers.slack  # noqa: PLC0415 — must import after the devstack set the environment
+        import handlers.slack
 
         self.handler = handlers.slack.handler
         self.lazy_work = handlers.slack.lazy_work
@@ -57,7 +57,11 @@ class DemoStage:
         channel_id = self.emu.channel_id(channel)
         response_url = self.emu.response_url(channel_id, user)
         body = slack_requests.slash_command_body(
-            text, user_id=user, channel_id=channel_id, response_url=response_url, channel_name=channel.lstrip("#")
+            text,
+            user_id=user,
+            channel_id=channel_id,
+            response_url=response_url,
+            channel_name=channel.lstrip("#"),
         )
         event = slack_requests.signed_event(body, self.stack.signing_secret)
         response = self.handler(event, slack_requests.LambdaContext())

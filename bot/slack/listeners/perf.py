@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -18,21 +19,43 @@ SYNC = {"help"}
 
 @commands.subcommand("help", usage="/perf help", summary="what perfbot can do (this list)", visibility="ephemeral")
 def show_help(_: commands.Invocation) -> commands.Reply:
+    return _help_reply()
+
+
+@functools.lru_cache(maxsize=4)
+def _rendered_help(names: tuple[str, ...]) -> commands.Reply:
     available = commands.registered()
     return commands.Reply(text=help_render.help_text(available), blocks=help_render.help_blocks(available))
 
 
-def ack_perf(ack: Ack, body: dict[str, Any]) -> None:
-    """Answer within Slack's 3 s: help and unknown subcommands here; real work is acknowledged silently."""
-    invocation = commands.parse(body)
-    available = commands.registered()
-    if invocation.name in SYNC:
-        reply = show_help(invocation)
+def _help_reply() -> commands.Reply:
+    """Help is the same for every caller until a subcommand registers; render it once (the ack path is benched)."""
+    return _rendered_help(tuple(c.name for c in commands.registered()))
+
+
+def answered_in_ack(body: dict[str, Any]) -> bool:
+    """Help and unknown subcommands are answered in the ack itself — no lazy work, no AWS."""
+    name = commands.subcommand_name(body)
+    return name in SYNC or commands.lookup(name) is None
+
+
+def needs_lazy_work(body: dict[str, Any]) -> bool:
+    return not answered_in_ack(body)
+
+
+def answer_in_ack(ack: Ack, body: dict[str, Any]) -> None:
+    name = commands.subcommand_name(body)
+    if name in SYNC:
+        reply = _help_reply()
         ack(text=reply.text, blocks=reply.blocks)
-    elif commands.lookup(invocation.name) is None:
-        ack(text=help_render.unknown_subcommand_text(invocation.name, available), response_type="ephemeral")
     else:
-        ack()
+        text = help_render.unknown_subcommand_text(name, commands.registered())
+        ack(text=text, response_type="ephemeral")
+
+
+def ack_silently(ack: Ack) -> None:
+    """Acknowledge within Slack's 3 s; the lazy listener answers."""
+    ack()
 
 
 def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -91,4 +114,5 @@ def _deliver(
 
 
 def register(app: App) -> None:
-    app.command("/perf")(ack=ack_perf, lazy=[run_perf])
+    app.command("/perf", matchers=[answered_in_ack])(answer_in_ack)
+    app.command("/perf", matchers=[needs_lazy_work])(ack=ack_silently, lazy=[run_perf])

@@ -1,0 +1,115 @@
+"""Lambda gateway: the live configuration perfbot analyses (reads); change handlers add their writes here.
+
+Typed out as plain values; botocore errors become :class:`bot.aws.AwsError` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.aws.clients import AwsError, client
+
+NOT_FOUND_CODES = ("ResourceNotFoundException", "ProvisionedConcurrencyConfigNotFoundException")
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    memory_mb: int
+    timeout_s: int
+    architecture: str
+    runtime: str
+    version: str
+
+
+class LambdaGateway:
+    def __init__(self, region: str | None = None) -> None:
+        self._client = client("lambda", region)
+
+    def _call(self, action: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._client, action)(**kwargs)
+        except Exception as exc:
+            raise AwsError.wrap(exc, action) from exc
+
+    def get_function_configuration(self, name: str, qualifier: str | None = None) -> FunctionConfig:
+        kwargs: dict[str, Any] = {"FunctionName": name}
+        if qualifier:
+            kwargs["Qualifier"] = qualifier
+        answer = self._call("get_function_configuration", **kwargs)
+        return FunctionConfig(
+            name=str(answer["FunctionName"]),
+            memory_mb=int(answer.get("MemorySize", 128)),
+            timeout_s=int(answer.get("Timeout", 3)),
+            architecture=str((answer.get("Architectures") or ["x86_64"])[0]),
+            runtime=str(answer.get("Runtime", "")),
+            version=str(answer.get("Version", "$LATEST")),
+        )
+
+    def get_alias(self, name: str, alias: str) -> dict[str, Any] | None:
+        """The alias (``FunctionVersion`` says which version it points at), or None when it does not exist."""
+        try:
+            return dict(self._client.get_alias(FunctionName=name, Name=alias))
+        except Exception as exc:
+            error = AwsError.wrap(exc, "GetAlias")
+            if error.code in NOT_FOUND_CODES:
+                return None
+            raise error from exc
+
+    def get_provisioned_concurrency(self, name: str, qualifier: str) -> int | None:
+        """Requested provisioned concurrency on the alias/version, or None when none is configured."""
+        try:
+            answer = self._client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+        except Exception as exc:
+            error = AwsError.wrap(exc, "GetProvisionedConcurrencyConfig")
+            if error.code in NOT_FOUND_CODES:
+                return None
+            raise error from exc
+        return int(answer.get("RequestedProvisionedConcurrentExecutions", 0))
+
+    def get_function_concurrency(self, name: str) -> int | None:
+        """Reserved concurrency, or None when the function uses the unreserved pool."""
+        answer = self._call("get_function_concurrency", FunctionName=name)
+        value = answer.get("ReservedConcurrentExecutions")
+        return None if value is None else int(value)
+
+    # -- writes (change handlers) ------------------------------------------------------------------------------
+
+    def update_memory(self, name: str, memory_mb: int) -> str:
+        """UpdateFunctionConfiguration(MemorySize); returns AWS's request id for the audit."""
+        answer = self._call("update_function_configuration", FunctionName=name, MemorySize=int(memory_mb))
+        return str(answer.get("ResponseMetadata", {}).get("RequestId", ""))
+
+    def wait_function_updated(self, name: str, *, delay_s: int = 1, max_attempts: int = 120) -> None:
+        """Block until LastUpdateStatus is Successful (raises AwsError when the update failed or timed out)."""
+        try:
+            self._client.get_waiter("function_updated_v2").wait(
+                FunctionName=name, WaiterConfig={"Delay": delay_s, "MaxAttempts": max_attempts}
+            )
+        except Exception as exc:
+            raise AwsError(f"waiting for {name} to finish updating failed: {exc}") from exc
+
+    def put_provisioned_concurrency(self, name: str, qualifier: str, units: int) -> str:
+        answer = self._call(
+            "put_provisioned_concurrency_config",
+            FunctionName=name,
+            Qualifier=qualifier,
+            ProvisionedConcurrentExecutions=int(units),
+        )
+        return str(answer.get("ResponseMetadata", {}).get("RequestId", ""))
+
+    def delete_provisioned_concurrency(self, name: str, qualifier: str) -> str:
+        answer = self._call("delete_provisioned_concurrency_config", FunctionName=name, Qualifier=qualifier)
+        return str(answer.get("ResponseMetadata", {}).get("RequestId", ""))
+
+    def provisioned_concurrency_status(self, name: str, qualifier: str) -> tuple[str, str] | None:
+        """(Status, StatusReason) of the alias/version's config — IN_PROGRESS, READY or FAILED — or None."""
+        try:
+            answer = self._client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+        except Exception as exc:
+            error = AwsError.wrap(exc, "GetProvisionedConcurrencyConfig")
+            if error.code in NOT_FOUND_CODES:
+                return None
+            raise error from exc
+        return str(answer.get("Status", "")), str(answer.get("StatusReason", ""))
