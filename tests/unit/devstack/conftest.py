@@ -1,0 +1,40 @@
+"""Fixtures for the embedded-AWS tests: one server per test process, the AWS env pointing at it, reset per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from bot.devstack.aws import EmbeddedAws, start_aws
+
+
+@pytest.fixture(scope="session")
+def embedded_aws_server() -> Iterator[EmbeddedAws]:
+    with start_aws(port=0) as aws:
+        yield aws
+
+
+@pytest.fixture
+def devstack_aws(embedded_aws_server: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> EmbeddedAws:
+    """The server with all state wiped and boto3's own env variables pointing at it (no explicit endpoint)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", embedded_aws_server.endpoint_url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_LAMBDA"):
+        monkeypatch.delenv(name, raising=False)
+    embedded_aws_server.reset()
+    return embedded_aws_server
+
+
+@pytest.fixture
+def cloudwatch(devstack_aws: EmbeddedAws) -> Any:
+    return boto3.client("cloudwatch")
+
+
+@pytest.fixture
+def lambda_client(devstack_aws: EmbeddedAws) -> Any:
+    return boto3.client("lambda")
