@@ -30,7 +30,13 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-check: lint typecheck test
+check: lint typecheck infra-check test
+
+infra-check: $(STAMP)
+	PY=$(PY) bash infra/check.sh
+
+package: $(STAMP)
+	$(PY) scripts/package_lambda.py
 
 clean:
 	rm -rf $(VENV) build .serverless .pytest_cache .mypy_cache .ruff_cache

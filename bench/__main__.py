@@ -9,6 +9,8 @@ import traceback
 BENCHMARKS = [
     "bench.bench_slack_ack",  # P1
     "bench.bench_cold_start",  # P2
+    "bench.bench_package",  # P6
+    "bench.bench_sla_calls",  # P3
 ]
 
 

@@ -1,0 +1,160 @@
+"""Build the Lambda deployment artifact ``build/perfbot.zip`` (serverless.yml's ``package.artifact``).
+
+The runtime dependencies of ``requirements.txt`` are installed as manylinux2014_aarch64 / CPython 3.12 wheels (the
+functions run on arm64 python3.12), minus what the python3.12 runtime already ships (the AWS SDK for Python and its
+dependencies). Then perfbot's code: ``bot/`` without ``bot/devstack/``, ``handlers/`` and ``perfbot.yml``. The zip
+is deterministic: sorted entries, fixed timestamps and permissions, so the same inputs give the same bytes.
+
+    python scripts/package_lambda.py        # prints the artifact path and its size
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = ROOT / "build"
+ARTIFACT = BUILD_DIR / "perfbot.zip"
+
+PLATFORM = "manylinux2014_aarch64"
+PYTHON_VERSION = "3.12"
+
+# Distributions the AWS Lambda python3.12 runtime provides (boto3 and its dependency tree). Bundling them only adds
+# megabytes; the code must work with the runtime's versions.
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"})
+
+# perfbot sources that go into the artifact, relative to the repository root.
+SOURCES = ("bot", "handlers", "perfbot.yml")
+EXCLUDED_SOURCES = ("bot/devstack",)  # the embedded AWS / Slack emulator is for the demo and tests only
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest timestamp a zip can hold: nothing of the build time leaks in
+
+
+class PackagingError(Exception):
+    """The artifact could not be built."""
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_name(line: str) -> str | None:
+    line = line.split("#", 1)[0].strip()
+    if not line or line.startswith("-"):
+        return None
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+    return _normalize(match.group(0)) if match else None
+
+
+def runtime_requirements(requirements: Path) -> list[str]:
+    """The lines of ``requirements`` that are not provided by the Lambda runtime."""
+    kept = []
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        name = _requirement_name(line)
+        if name and name not in RUNTIME_PROVIDED:
+            kept.append(line.split("#", 1)[0].strip())
+    return kept
+
+
+def _pip_install(requirements: list[str], target: Path) -> None:
+    cmd = [
+        sys.executable, "-m", "pip", "install",
+        "--quiet", "--disable-pip-version-check", "--no-compile",
+        "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
+        "--only-binary=:all:", "--target", str(target),
+        *requirements,
+    ]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (our pip, our requirements)
+    if result.returncode != 0:
+        raise PackagingError(f"pip install failed ({' '.join(cmd)}):\n{result.stdout}{result.stderr}")
+
+
+def _remove_runtime_provided(target: Path) -> list[str]:
+    """Delete the installed distributions the runtime provides (pulled in as dependencies), by their RECORD files."""
+    removed = []
+    for dist_info in sorted(target.glob("*.dist-info")):
+        name = _normalize(dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0])
+        if name not in RUNTIME_PROVIDED:
+            continue
+        record = dist_info / "RECORD"
+        for row in record.read_text(encoding="utf-8").splitlines() if record.exists() else []:
+            path = target / row.split(",", 1)[0]
+            if path.is_file():
+                path.unlink()
+        shutil.rmtree(dist_info, ignore_errors=True)
+        removed.append(name)
+    for directory in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+    return removed
+
+
+def _copy_sources(target: Path) -> None:
+    excluded = {ROOT / e for e in EXCLUDED_SOURCES}
+    for source in SOURCES:
+        src = ROOT / source
+        if not src.exists():
+            raise PackagingError(f"missing source {src}")
+        if src.is_file():
+            shutil.copy2(src, target / source)
+            continue
+        for path in src.rglob("*"):
+            if any(path == e or e in path.parents for e in excluded) or "__pycache__" in path.parts:
+                continue
+            if path.is_file() and path.suffix != ".pyc":
+                dest = target / path.relative_to(ROOT)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest)
+
+
+def _is_packaged(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root)
+    if "__pycache__" in rel.parts or path.suffix == ".pyc":
+        return False
+    return rel.parts[0] != "bin"  # console scripts of the dependencies: nothing runs them on Lambda
+
+
+def _write_zip(source_dir: Path, artifact: Path) -> None:
+    files = sorted(p for p in source_dir.rglob("*") if p.is_file() and _is_packaged(p, source_dir))
+    tmp = artifact.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(source_dir).as_posix(), date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100644 & 0xFFFF) << 16  # regular file, rw-r--r--: Lambda only needs to read it
+            info.create_system = 3  # Unix, so the permission bits are honoured
+            zf.writestr(info, path.read_bytes(), compresslevel=9)
+    os.replace(tmp, artifact)
+
+
+def build_artifact(requirements: Path = ROOT / "requirements.txt", output: Path = ARTIFACT) -> Path:
+    """Build the deployment zip and return its path (``build/perfbot.zip`` by default)."""
+    staging = output.parent / "lambda"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    _pip_install(runtime_requirements(requirements), staging)
+    _remove_runtime_provided(staging)
+    _copy_sources(staging)
+    _write_zip(staging, output)
+    return output
+
+
+def main() -> int:
+    try:
+        artifact = build_artifact()
+    except PackagingError as exc:
+        print(f"package_lambda: {exc}", file=sys.stderr)
+        return 1
+    size_mb = artifact.stat().st_size / 1_000_000
+    print(f"{artifact.relative_to(ROOT)}: {size_mb:.1f} MB zipped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
