@@ -13,10 +13,11 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from . import alarms_ext, cloudwatch_ext, lambda_ext, widget_image
+        from . import alarms_ext, cloudwatch_ext, dynamodb_ext, lambda_ext, widget_image
 
         cloudwatch_ext.apply()
         alarms_ext.apply()
         widget_image.apply()
         lambda_ext.apply()
+        dynamodb_ext.apply()
         _applied = True
