@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.bench_cold_start",  # P2
     "bench.bench_package",  # P6
     "bench.bench_sla_calls",  # P3
+    "bench.bench_alarms",  # P4, P5, P7
 ]
 
 

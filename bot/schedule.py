@@ -13,7 +13,13 @@ from typing import Any
 TaskResult = dict[str, Any]
 Task = Callable[[dict[str, Any]], TaskResult]
 
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = [
+    "bot.changes.verify",
+    "bot.changes.expire",
+    "bot.alarms.tasks",
+    "bot.reports.tasks",
+    "bot.analysis.tasks",
+]
 
 _TASKS: dict[str, Task] = {}
 

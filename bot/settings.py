@@ -75,6 +75,8 @@ class LambdaRef(_Model):
 class TableRef(_Model):
     name: str
     service_index: str | None = None
+    # AWS publishes SuccessfulRequestLatency per TableName + Operation; empty = the TableName-only series the seed uses
+    latency_operations: list[str] = Field(default_factory=list)
 
 
 class Service(_Model):
@@ -95,12 +97,21 @@ class AlarmSettings(_Model):
     flapping_window_min: float = 30
     storm_threshold: int = 5
     storm_window_s: float = 60
+    post_interval_s: float = 1.0  # per-channel pacing of posts (Slack allows ≈1 message/s/channel)
+    repeat_note_interval_s: float = 60  # at most one thread note per incident per interval; the rest are counted
+    max_note_backlog_s: float = 10  # thread notes and graphs are skipped when a channel is booked further ahead
+    warning_alarms: list[str] = Field(default_factory=lambda: ["Predictive-*"])  # glob patterns → severity warning
+    incident_ttl_days: float = 14
+    graph_hours: float = 3
 
 
 class AnalysisSettings(_Model):
     analyzer: Literal["rules", "bedrock"] = "rules"
     bedrock_model_id: str = "anthropic.claude-3-5-sonnet-20240620-v1:0"
     bedrock_timeout_s: float = 20
+    bedrock_max_attempts: int = 3  # Converse calls per analysis when Bedrock throttles (within the timeout)
+    bedrock_breaker_key: str = "bedrock"  # circuit breaker around the model, stored in the state table
+    window_h: float = 24  # how much history an analysis looks at
 
 
 class MaxStep(_Model):
@@ -115,16 +126,20 @@ class ChangeSettings(_Model):
     verify_after_min: float = 15
     auto_apply_low_risk: bool = False
     auto_revert_on_regression: bool = False
+    regression_pct: float = 20  # verification: a metric this much worse than before the change is a regression
     max_step: MaxStep = Field(default_factory=MaxStep)
 
 
 class Pricing(_Model):
     lambda_gb_second: float = 0.0000133334
     lambda_request_per_million: float = 0.20
+    lambda_provisioned_gb_second: float = 0.0000041667  # provisioned concurrency, per GB-second kept warm
     apigw_rest_request_per_million: float = 3.50
     apigw_cache_gb_hour: dict[str, float] = Field(default_factory=dict)
     dynamodb_rcu_hour: float = 0.00013
     dynamodb_wcu_hour: float = 0.00065
+    dynamodb_read_request_per_million: float = 0.125  # on-demand tables
+    dynamodb_write_request_per_million: float = 0.625
 
 
 class Tables(_Model):

@@ -67,3 +67,32 @@ class Recommendation(BaseModel):
         """Identity of the proposed change (kind, target, proposed values) — to de-duplicate and to detect changes."""
         body = json.dumps([self.kind, self.target, self.proposed], sort_keys=True, default=str)
         return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+class DroppedRecommendation(BaseModel):
+    """A recommendation the guardrails refused, with why (logged and counted, never shown as a card)."""
+
+    kind: str
+    target: str
+    source: str
+    reason: str
+    proposed: dict[str, object] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rec: Recommendation, reason: str) -> DroppedRecommendation:
+        return cls(kind=rec.kind, target=rec.target, source=rec.source, reason=reason, proposed=dict(rec.proposed))
+
+
+class AnalysisResult(BaseModel):
+    """One analysis of one service: what survived the guardrails, what was dropped, who answered, and notes."""
+
+    service: str
+    recommendations: list[Recommendation] = Field(default_factory=list)
+    dropped: list[DroppedRecommendation] = Field(default_factory=list)
+    source: str = "rules"  # "rules" or the Bedrock model id that answered
+    notes: list[str] = Field(default_factory=list)
+    kind: str | None = None
+
+    @property
+    def source_label(self) -> str:
+        return "rule engine" if self.source == "rules" else f"Bedrock {self.source}"

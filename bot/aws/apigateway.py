@@ -82,9 +82,7 @@ class ApiGatewayGateway:
 
     def update_stage(self, rest_api_id: str, stage: str, patch_operations: list[dict[str, str]]) -> str:
         """UpdateStage with JSON-patch operations (``/cacheClusterEnabled``, ``/*/*/throttling/rateLimit``, …)."""
-        answer = self._call(
-            "update_stage", restApiId=rest_api_id, stageName=stage, patchOperations=patch_operations
-        )
+        answer = self._call("update_stage", restApiId=rest_api_id, stageName=stage, patchOperations=patch_operations)
         return str(answer.get("ResponseMetadata", {}).get("RequestId", ""))
 
     def cache_cluster_status(self, rest_api_id: str, stage: str) -> str:

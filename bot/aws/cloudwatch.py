@@ -89,8 +89,8 @@ class CloudWatchGateway:
                     current = series.setdefault(result["Id"], Series(id=result["Id"], label=result.get("Label", "")))
                     current.timestamps.extend(result.get("Timestamps", []))
                     current.values.extend(float(v) for v in result.get("Values", []))
-                    if result.get("StatusCode", "Complete") != "Complete":
-                        current.complete = False
+                    # PartialData on a page that has a NextToken only means "more pages follow"
+                    current.complete = result.get("StatusCode", "Complete") == "Complete"
                 token = page.get("NextToken")
                 if not token:
                     break

@@ -150,19 +150,18 @@ class Table:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def put_all(self, puts: list[tuple[dict[str, Any], str | None, dict[str, Any] | None]]) -> None:
-        """Put several items atomically (TransactWriteItems): each ``(item, condition, values)``; all or none."""
-        self._call(
-            "transact_write_items",
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self.name,
-                        "Item": self._encode(item),
-                        **({"ConditionExpression": condition} if condition else {}),
-                        **({"ExpressionAttributeValues": self._values(values)} if values else {}),
-                    }
-                }
-                for item, condition, values in puts
-            ],
-        )
+    def batch_get(self, keys: list[dict[str, Any]], *, consistent: bool = True) -> list[dict[str, Any] | None]:
+        """The items for ``keys`` (≤ 100) in one BatchGetItem round trip, in ``keys`` order; None where absent."""
+        pending: dict[str, Any] = {self.name: {"Keys": [self._encode(k) for k in keys], "ConsistentRead": consistent}}
+        found: list[dict[str, Any]] = []
+        for _ in range(5):  # UnprocessedKeys come back under throttling; a few retries, then report failure
+            answer = self._call("batch_get_item", RequestItems=pending)
+            found += [self._decode(i) for i in answer.get("Responses", {}).get(self.name, [])]
+            pending = answer.get("UnprocessedKeys") or {}
+            if not pending:
+                break
+        else:
+            raise AwsError(f"BatchGetItem on {self.name}: keys left unprocessed", code="UnprocessedKeys")
+        key_names = list(keys[0]) if keys else []
+        by_key = {tuple(item.get(n) for n in key_names): item for item in found}
+        return [by_key.get(tuple(k[n] for n in key_names)) for k in keys]

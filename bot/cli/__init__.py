@@ -11,6 +11,9 @@ import sys
 
 COMMAND_MODULES = [
     "bot.cli.devstack",
+    "bot.cli.reports",
+    "bot.cli.audit",
+    "bot.cli.analysis",
 ]
 
 

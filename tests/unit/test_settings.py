@@ -18,7 +18,11 @@ def test_shipped_config_describes_the_seed_service() -> None:
     assert settings.slo.latency_ms == 500
     assert settings.slo.error_rate_pct == 0.1
     assert settings.slo.breaker_recovery_s == 60
-    assert (settings.slo.apigw_p95_ms, settings.slo.lambda_p95_ms, settings.slo.dynamodb_p95_ms) == (100, 5000, 50)
+    assert (settings.slo.apigw_p95_ms, settings.slo.lambda_p95_ms, settings.slo.dynamodb_p95_ms) == (
+        100,
+        5000,
+        50,
+    )
     assert settings.tables.state == "perfbot-dev-state"
 
 

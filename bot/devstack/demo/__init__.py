@@ -12,6 +12,10 @@ from bot.devstack.demo.stage import DemoStage
 CHAPTERS = [
     "bot.devstack.demo.ch01_setup",
     "bot.devstack.demo.ch02_help",
+    "bot.devstack.demo.ch03_alarms",
+    "bot.devstack.demo.ch04_reports",
+    "bot.devstack.demo.ch05_analysis",
+    "bot.devstack.demo.ch06_changes",
 ]
 
 

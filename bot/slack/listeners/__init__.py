@@ -8,4 +8,8 @@ from __future__ import annotations
 
 LISTENER_MODULES = [
     "bot.slack.listeners.perf",
+    "bot.slack.listeners.reports",
+    "bot.slack.listeners.changes",
+    "bot.slack.listeners.alarms",
+    "bot.slack.listeners.analysis",
 ]

@@ -7,7 +7,7 @@ from bot.slack.render.kit import Block, context, escape, header, section
 
 
 def help_blocks(commands: list[Subcommand]) -> list[Block]:
-    lines = [f"`{c.usage}` — {c.summary}" for c in commands]
+    lines = [f"`{escape(c.usage)}` — {escape(c.summary)}" for c in commands]
     return [
         header("perfbot — performance ChatOps"),
         section("\n".join(lines) if lines else "No commands are available."),
@@ -25,7 +25,7 @@ def unknown_subcommand_text(name: str, commands: list[Subcommand]) -> str:
 
 
 def usage_text(command: Subcommand, problem: str) -> str:
-    return f"{escape(problem)}\nUsage: `{command.usage}`"
+    return f"{escape(problem)}\nUsage: `{escape(command.usage)}`"
 
 
 def working_text(command: Subcommand) -> str:

@@ -1,0 +1,317 @@
+"""P4 alarm storm, P5 alarm-to-posted-message time, P7 peak memory of the alarm handler process.
+
+P4/P7: a separate process (only handlers.alarms, like the Lambda) takes 1,000 real-format SNS notifications for 50
+alarms (10 flapping) spread over 60 s of SIMULATED time; the Slack emulator and embedded AWS run in this process.
+Both share the simulated clock, so Slack's message timestamps show the posting rate a channel would see, while
+processing runs as fast as it can in real time. P5 runs in this process: alarm → handler → chat.postMessage, against
+a direct chat.postMessage of a preformatted text, interleaved.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.stats import percentile, verdict
+
+ALARMS, NOTIFICATIONS, FLAPPING, STORM_S = 50, 1000, 10, 60.0
+P5_ROUNDS = 60
+CONCURRENCY = 4
+CHANNEL = "#perf-alerts"
+
+
+def _definition(i: int) -> dict[str, Any]:
+    return {
+        "AlarmName": f"Storm-Latency-{i:02d}",
+        "AlarmDescription": f"Synthetic alarm {i} of the storm benchmark.",
+        "Namespace": "AWS/ApiGateway",
+        "MetricName": "Latency",
+        "Dimensions": [{"Name": "ApiName", "Value": "monitoring-api"}],
+        "ExtendedStatistic": "p95",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "DatapointsToAlarm": 1,
+        "Threshold": 500.0,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
+
+
+def storm_schedule(start: float, seed: int = 7) -> list[tuple[float, dict[str, Any], str, str]]:
+    """(arrival, alarm, state, previous) × 1,000: 20 per alarm; flapping ones alternate, others repeat then recover."""
+    rng = random.Random(seed)
+    per_alarm = NOTIFICATIONS // ALARMS
+    schedule = []
+    for i in range(ALARMS):
+        times = sorted(start + rng.uniform(0, STORM_S) for _ in range(per_alarm))
+        previous = "OK"
+        for k, at in enumerate(times):
+            flapping_state = "ALARM" if k % 2 == 0 else "OK"
+            state = flapping_state if i < FLAPPING else "OK" if k == per_alarm - 1 else "ALARM"
+            schedule.append((at, _definition(i), state, previous))
+            previous = state
+    return sorted(schedule, key=lambda s: s[0])
+
+
+class SharedClock:
+    """Simulated time shared with the Slack emulator in the parent process (a multiprocessing double)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self) -> float:
+        return float(self.value.value)
+
+    def sleep(self, seconds: float) -> None:
+        with self.value.get_lock():
+            self.value.value += seconds
+
+    def at_least(self, t: float) -> None:
+        with self.value.get_lock():
+            self.value.value = max(self.value.value, t)
+
+
+def storm_worker(
+    env: dict[str, str], shared: Any, start: float, cursor: Any, ready: Any, gate: Any, results: Any
+) -> None:
+    """One "Lambda container": import the handler, take storm notifications off the shared cursor, report outcomes,
+    AWS round trips and peak RSS."""
+    import resource
+    import sys
+
+    os.environ.update(env)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — Powertools metrics print EMF lines; keep the bench quiet
+    import handlers.alarms
+    from bot.alarms import service
+    from bot.aws.clients import client
+    from bot.devstack.alarm_events import alarm_message, sns_event
+    from bot.devstack.slack_requests import LambdaContext
+
+    clock = SharedClock(shared)
+    service.configure(clock=clock, sleep=clock.sleep)
+    aws_calls = {"n": 0}
+    for name in ("dynamodb", "cloudwatch"):  # count round trips to explain the throughput figure
+        client(name, env.get("AWS_REGION")).meta.events.register(
+            "before-call", lambda **_: aws_calls.__setitem__("n", aws_calls["n"] + 1)
+        )
+    rss_after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    schedule = storm_schedule(start)
+    events = [
+        sns_event(
+            [alarm_message(d, s, previous=p, at=datetime.fromtimestamp(t, UTC), observed=812.0)],
+            message_ids=[str(uuid.uuid5(uuid.NAMESPACE_URL, f"perfbot-storm-{i}"))],
+        )
+        for i, (t, d, s, p) in enumerate(schedule)
+    ]
+    totals: dict[str, int] = {}
+    context = LambdaContext(function_name="perfbot-dev-alarms", memory_limit_in_mb=128)
+    with ready.get_lock():
+        ready.value += 1
+    gate.wait()
+    while True:
+        with cursor.get_lock():
+            index = cursor.value
+            cursor.value += 1
+        if index >= len(events):
+            break
+        clock.at_least(schedule[index][0])
+        for key, value in handlers.alarms.handler(events[index], context).items():
+            if isinstance(value, int):
+                totals[key] = totals.get(key, 0) + value
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results.put({"totals": totals, "rss_mb": peak, "aws_calls": aws_calls["n"], "rss_import_mb": rss_after_import})
+
+
+def run_storm(env: dict[str, str], shared: Any, workers: int) -> dict[str, Any]:
+    """Run the storm through ``workers`` handler processes at once (SNS invokes Lambda concurrently)."""
+    ctx = multiprocessing.get_context("spawn")
+    results, cursor, ready, gate = ctx.Queue(), ctx.Value("i", 0), ctx.Value("i", 0), ctx.Event()
+    start = float(shared.value)
+    processes = [
+        ctx.Process(target=storm_worker, args=(env, shared, start, cursor, ready, gate, results))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    deadline = time.monotonic() + 300
+    while ready.value < workers and time.monotonic() < deadline:  # imports and events built: start together
+        time.sleep(0.05)
+    began = time.perf_counter()
+    gate.set()
+    reports = [results.get(timeout=900) for _ in processes]
+    elapsed = time.perf_counter() - began
+    for process in processes:
+        process.join(timeout=60)
+    totals: dict[str, int] = {}
+    for report in reports:
+        for key, value in report["totals"].items():
+            totals[key] = totals.get(key, 0) + value
+    return {
+        "elapsed": elapsed,
+        "totals": totals,
+        "rss_mb": max(r["rss_mb"] for r in reports),
+        "rss_import_mb": max(r["rss_import_mb"] for r in reports),
+        "aws_calls": sum(r["aws_calls"] for r in reports),
+        "sim_start": start,
+        "sim_end": float(shared.value),
+    }
+
+
+def _posts_per_minute(emu: Any, channel: str) -> tuple[int, int]:
+    """(all posts, the most in any 60 s window) — top-level messages, thread replies and file shares alike."""
+    stamps = []
+    for message in emu.messages(channel):
+        stamps.append(float(message.ts))
+        stamps += [float(r.ts) for r in emu.replies(channel, message.ts) if r.ts != message.ts]
+    stamps.sort()
+    busiest, left = 0, 0
+    for right, t in enumerate(stamps):
+        while t - stamps[left] >= 60:
+            left += 1
+        busiest = max(busiest, right - left + 1)
+    return len(stamps), busiest
+
+
+def _storm(stack: Any, shared: Any, workers: int) -> tuple[dict[str, Any], int, int, int]:
+    """One storm against a fresh Slack emulator on the simulated clock: (outcome, posts, busiest minute, edits)."""
+    from bot.bootstrap import bootstrap
+    from bot.devstack.slack import SlackEmulator
+    from bot.settings import get_settings
+
+    stack.aws.reset()
+    bootstrap(get_settings())
+    emu = SlackEmulator(bot_token="xoxb-perfbot-local", clock=lambda: float(shared.value)).start()
+    try:
+        env = {
+            **stack.env,
+            "SLACK_API_URL": emu.api_url,
+            "SLACK_BOT_TOKEN": "xoxb-perfbot-local",
+            "SLACK_SIGNING_SECRET": "bench",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+        outcome = run_storm(env, shared, workers)
+        posts, busiest = _posts_per_minute(emu, CHANNEL)
+        return outcome, posts, busiest, emu.calls["chat.update"]
+    finally:
+        emu.stop()
+
+
+def _breakdown(totals: dict[str, int]) -> str:
+    kinds = ("posted", "threaded", "resolved", "flapping", "grouped", "suppressed", "counted", "rejected", "failed")
+    return ", ".join(f"{k} {totals[k]}" for k in kinds if totals.get(k))
+
+
+def _storm_lines(stack: Any, shared: Any) -> list[str]:
+    outcome, posts, busiest, edits = _storm(stack, shared, workers=1)
+    totals = outcome["totals"]
+    share = totals.get("accounted", 0) / NOTIFICATIONS
+    rate = NOTIFICATIONS / outcome["elapsed"]
+    sim_span = outcome["sim_end"] - outcome["sim_start"]
+    shared.value = time.time()
+    wide, _, wide_busiest, _ = _storm(stack, shared, workers=CONCURRENCY)
+    wide_rate = NOTIFICATIONS / wide["elapsed"]
+    wide_share = wide["totals"].get("accounted", 0) / NOTIFICATIONS
+    return [
+        f"P4 alarm storm: {NOTIFICATIONS} SNS notifications, {ALARMS} alarms ({FLAPPING} flapping), {STORM_S:.0f} s "
+        "simulated, one handler process",
+        f"   Slack posts in {CHANNEL}: busiest 60 s window {busiest} (goal ≤ 60, {verdict(busiest, 60)}); "
+        f"{posts} posts + {edits} edits in total, all done at +{sim_span:.0f} s simulated",
+        f"   accounted for {share:.1%} (goal 100 %, {'meets goal' if share == 1 else 'MISSES goal'}): "
+        + _breakdown(totals),
+        f"   processed {rate:.0f} notifications/s ({outcome['elapsed']:.1f} s real; goal ≥ 200/s, "
+        f"{'meets goal' if rate >= 200 else 'MISSES goal'}); {outcome['aws_calls'] / NOTIFICATIONS:.1f} AWS round "
+        f"trips per notification, {outcome['elapsed'] * 1000 / NOTIFICATIONS:.1f} ms each",
+        f"   with {CONCURRENCY} handler processes at once (Lambda concurrency): {wide_rate:.0f} notifications/s, "
+        f"accounted {wide_share:.1%}, busiest 60 s window {wide_busiest} posts",
+        f"P7 peak RSS of the handler process through the storm: {outcome['rss_mb']:.0f} MB (goal ≤ 128 MB, "
+        f"{verdict(outcome['rss_mb'], 128)}); {outcome['rss_import_mb']:.0f} MB after imports",
+    ]
+
+
+def _alarm_to_post(stack: Any) -> list[str]:
+    """P5: time from handing the handler an SNS event to Slack receiving chat.postMessage, vs a direct post."""
+    import handlers.alarms
+    from bot.alarms import service
+    from bot.aws.clients import client as aws_client
+    from bot.devstack.alarm_events import alarm_message, sns_event
+    from bot.devstack.slack_requests import LambdaContext
+    from bot.slack.app import slack_client
+
+    aws_times: list[float] = []
+    for name in ("dynamodb", "cloudwatch"):  # when each AWS round trip starts, to count those before the post
+        aws_client(name, "us-east-1").meta.events.register(
+            "before-call", lambda **_: aws_times.append(time.monotonic())
+        )
+    sim = {"t": time.time()}
+    service.configure(clock=lambda: sim["t"], sleep=lambda s: sim.__setitem__("t", sim["t"] + s))
+    client = slack_client()
+    emu = stack.slack
+    context = LambdaContext(function_name="perfbot-dev-alarms")
+    ours, direct, before_post = [], [], []
+    text = json.dumps(alarm_message(_definition(0), "ALARM", previous="OK", at=datetime.now(UTC)))[:600]
+
+    def posted_after(start: float) -> float:
+        return min(c.at for c in emu.call_log if c.method == "chat.postMessage" and c.at >= start) - start
+
+    try:
+        for i in range(P5_ROUNDS + 5):
+            sim["t"] += 300  # a quiet channel: no storm window, no pacing wait in front of the post
+            event = sns_event(
+                [
+                    alarm_message(
+                        _definition(100 + i),
+                        "ALARM",
+                        previous="OK",
+                        at=datetime.fromtimestamp(sim["t"], UTC),
+                        observed=812.0,
+                    )
+                ]
+            )
+            start = time.monotonic()
+            client.chat_postMessage(channel=CHANNEL, text=text)
+            direct_ms = posted_after(start) * 1000
+            start = time.monotonic()
+            handlers.alarms.handler(event, context)
+            ours_ms = posted_after(start) * 1000
+            if i >= 5:
+                direct.append(direct_ms)
+                ours.append(ours_ms)
+                before_post.append(sum(start <= t < start + ours_ms / 1000 for t in aws_times))
+    finally:
+        service.configure()
+    p95_ours, p95_direct = percentile(ours, 95), percentile(direct, 95)
+    ratio = p95_ours / p95_direct
+    return [
+        "P5 alarm → posted message (SNS event through handlers.alarms.handler until Slack receives "
+        "chat.postMessage) vs a direct chat.postMessage of a preformatted text",
+        f"   p95: perfbot {p95_ours:.1f} ms, direct {p95_direct:.1f} ms → {ratio:.2f}× (goal ≤ 2×, "
+        f"{verdict(ratio, 2)}); p50 {percentile(ours, 50):.1f} vs {percentile(direct, 50):.1f} ms; "
+        f"{sum(before_post) / len(before_post):.1f} AWS round trips before the post (idempotency record, incident "
+        "and maintenance state, storm window, incident claim, channel pace)",
+    ]
+
+
+def run() -> list[str]:
+    from bot.bootstrap import bootstrap
+    from bot.devstack.stack import Devstack
+    from bot.settings import get_settings
+
+    shared = multiprocessing.get_context("spawn").Value("d", time.time())
+    lines: list[str] = []
+    with Devstack(with_slack=False) as aws_only:
+        bootstrap(get_settings())
+        lines += _storm_lines(aws_only, shared)
+    with Devstack() as stack:
+        bootstrap(get_settings())
+        lines += _alarm_to_post(stack)
+    return lines
+
+
+if __name__ == "__main__":
+    for line in run():
+        print(line, flush=True)

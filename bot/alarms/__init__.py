@@ -1,0 +1,1 @@
+"""Alarm notifications: CloudWatch alarm → one clear Slack message per incident (see docs/alarms.md)."""

@@ -1,0 +1,298 @@
+"""The decision for each alarm notification: post a new message, thread a repeat, edit the original on recovery, mark
+flapping, group into a storm digest, suppress during maintenance, or count — and do it.
+
+Every notification ends in exactly one :class:`Outcome`. The incident write is conditional (version), so when two
+notifications of one alarm race, the loser re-reads and decides again instead of posting a second message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.alarms import reasons, routing
+from bot.alarms.delivery import Notifier
+from bot.alarms.incidents import Incident, IncidentStore, from_item
+from bot.alarms.maintenance import STATE_KEY, Maintenance, MaintenanceStore, maintenance_from_item
+from bot.alarms.models import AlarmNotification, Outcome
+from bot.alarms.storm import StormStore, StormWindow
+from bot.alarms.views import DigestView, IncidentView, MaintenanceView, Note, NoteKind, incident_view
+from bot.aws.dynamodb import ConditionFailed
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+GraphSource = Callable[[AlarmNotification], bytes | None]
+RACE_RETRIES = 3
+UNPOSTED_GRACE_S = 30
+BUSY = "the channel is backlogged: counted on the message instead of a thread note"
+
+
+@dataclass
+class AlarmPipeline:
+    settings: Settings
+    incidents: IncidentStore
+    maintenance: MaintenanceStore
+    storms: StormStore
+    notifier: Notifier
+    graph: GraphSource
+    clock: Callable[[], float]
+
+    # -- entry --------------------------------------------------------------------------------------------------
+    def process(self, n: AlarmNotification) -> Outcome:
+        now = self.clock()
+        channel = routing.channel_for(n, self.settings)
+        if n.alarm_name == self.settings.alarms.maintenance_alarm:
+            return self._maintenance_alarm(n, channel, now)
+        incident, state, storm = self._read(n.key, channel)  # one round trip: incident, maintenance, storm window
+        if state.active(now):
+            self.maintenance.record(n, state.started_at or now, now)
+            return Outcome(action="suppressed", alarm_name=n.alarm_name, channel=channel)
+        if state.expired(now):
+            self._announce_end(self.maintenance.close_if_expired(now), now)
+        for _ in range(RACE_RETRIES):
+            try:
+                return self._decide(n, channel, now, incident, storm)
+            except ConditionFailed:
+                logger.info("incident_race_retry", extra={"alarm": n.alarm_name})
+                incident, storm = self.incidents.get(n.key), None
+        raise ConditionFailed(f"incident {n.alarm_name} kept changing under us")
+
+    # -- views --------------------------------------------------------------------------------------------------
+    def view(self, incident: Incident, n: AlarmNotification, now: float) -> IncidentView:
+        return incident_view(self.settings, incident, n, now)
+
+    # -- decisions ----------------------------------------------------------------------------------------------
+    def _read(self, key: str, channel: str) -> tuple[Incident | None, Maintenance, dict[str, Any] | None]:
+        keys = [IncidentStore.key(key), STATE_KEY, StormStore.key(channel)]
+        incident_item, maintenance_item, storm_item = self.incidents.table.batch_get(keys)
+        incident = from_item(incident_item) if incident_item else None
+        return incident, maintenance_from_item(maintenance_item), storm_item or {}  # {}: read, no window yet
+
+    def _decide(
+        self, n: AlarmNotification, channel: str, now: float, incident: Incident | None, storm: dict[str, Any] | None
+    ) -> Outcome:
+        cfg = self.settings.alarms
+        window_s = cfg.flapping_window_min * 60
+        recent = incident is not None and (
+            incident.is_open or (incident.resolved_at is not None and now - incident.resolved_at < window_s)
+        )
+        if incident is not None and not incident.ts and now - incident.updated_at > UNPOSTED_GRACE_S:
+            recent = False  # claimed but never posted (the poster died): post it now
+        if incident is None or not recent:
+            if n.state == "OK":
+                return self._count(incident, n, channel, now, "recovery of an alarm with no open incident")
+            return self._open(n, channel, now, incident, storm)
+        if not incident.ts:
+            return self._count(incident, n, channel, now, "its message is being posted right now", save=True)
+        return self._change(incident, n, now)
+
+    def _change(self, incident: Incident, n: AlarmNotification, now: float) -> Outcome:
+        """A notification for an incident that has a message: repeat, recovery, re-fire, flapping, silence."""
+        cfg = self.settings.alarms
+        window_s = cfg.flapping_window_min * 60
+        stale = incident.stale_reason(n)
+        if stale:
+            return self._count(None, n, incident.channel, now, stale)
+        incident.last_change_at = n.changed_at.timestamp()
+        incident.notification = n.model_dump_json()
+        incident.updated_at = now
+        previous = incident.state
+        incident.record_state(n.state, n.changed_at.timestamp(), window_s)
+        became_flapping = not incident.flapping and incident.changes_in_window() >= cfg.flapping_changes
+        incident.flapping = incident.changes_in_window() >= cfg.flapping_changes
+        if incident.grouped:
+            return self._grouped_change(incident, n, previous, now)
+        if n.state == "OK":
+            incident.silenced_until_ok = False  # a recovery always shows; silence only quiets the firing
+        elif incident.silenced(now):
+            return self._silenced(incident, n, previous, now)
+        if n.state == previous:
+            return self._repeat(incident, n, now)
+        self._apply_state(incident, n, now)
+        if incident.flapping:
+            return self._flapping(incident, n, now, announce=became_flapping)
+        kind: NoteKind = "resolved" if n.state == "OK" else "reopened" if n.state == "ALARM" else "no_data"
+        note = Note(kind=kind, alarm_name=n.alarm_name, reason=reasons.explain(n), minutes=incident.minutes_open(now))
+        incident.last_note_at = incident.last_edit_at = now
+        self.incidents.save(incident, now)
+        self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
+        noted = self.notifier.post_note(incident.channel, incident.ts, note, optional=True)
+        action = "resolved" if n.state == "OK" else "threaded" if noted else "counted"
+        return Outcome(
+            action=action,
+            alarm_name=n.alarm_name,
+            channel=incident.channel,
+            ts=incident.ts,
+            detail="" if noted else BUSY,
+        )
+
+    def _silenced(self, incident: Incident, n: AlarmNotification, previous: str, now: float) -> Outcome:
+        """Silenced: no thread notes; a state change still edits the message (edits do not notify anyone)."""
+        if n.state != previous:
+            self._apply_state(incident, n, now)
+        elif n.state == "ALARM":
+            incident.count += 1
+        outcome = self._count(incident, n, incident.channel, now, "silenced", save=True)
+        if n.state != previous:
+            self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
+        return outcome
+
+    def _apply_state(self, incident: Incident, n: AlarmNotification, now: float) -> None:
+        incident.state = n.state
+        incident.severity = routing.severity_of(n, self.settings)
+        if n.state == "OK":
+            incident.resolved_at = n.changed_at.timestamp()  # CloudWatch's time: "resolved after 12 min" is exact
+        else:
+            incident.resolved_at = None
+            if n.state == "ALARM":
+                incident.count += 1
+
+    def _open(
+        self, n: AlarmNotification, channel: str, now: float, old: Incident | None, current: dict[str, Any] | None
+    ) -> Outcome:
+        cfg = self.settings.alarms
+        incident = Incident(
+            alarm_name=n.alarm_name,
+            channel=channel,
+            state=n.state,
+            severity=routing.severity_of(n, self.settings),
+            opened_at=n.changed_at.timestamp(),  # "since" = when CloudWatch changed the state
+            updated_at=now,
+            last_change_at=n.changed_at.timestamp(),
+            count=1 if n.state == "ALARM" else 0,
+            notification=n.model_dump_json(),
+            version=old.version if old else 0,
+            history=list(old.history) if old else [],
+            seen=[n.change_key],
+        )
+        incident.record_state(n.state, n.changed_at.timestamp(), cfg.flapping_window_min * 60)
+        storm = self.storms.admit(channel, n.alarm_name, now, current)
+        if storm.grouped(cfg.storm_threshold):
+            return self._group(incident, n, storm, now)
+        self.incidents.save(incident, now)  # claim the incident before posting: a racing twin re-decides
+        try:
+            incident.ts = self.notifier.post_incident(channel, self.view(incident, n, now))
+        except Exception:
+            incident.updated_at = 0.0  # mark the claim stale, so Lambda's retry posts instead of waiting for it
+            self._save_quietly(incident, now)
+            raise
+        incident.last_edit_at = now
+        self._save_quietly(incident, now)
+        self._attach_graph(incident, n)
+        return Outcome(action="posted", alarm_name=n.alarm_name, channel=channel, ts=incident.ts)
+
+    def _group(self, incident: Incident, n: AlarmNotification, storm: StormWindow, now: float) -> Outcome:
+        cfg = self.settings.alarms
+        digest = DigestView(
+            channel=storm.channel,
+            started_at=storm.started_at,
+            window_s=cfg.storm_window_s,
+            count=storm.count,
+            alarms=storm.alarms,
+        )
+        if storm.digest_ts:
+            self.notifier.update_digest(storm.channel, storm.digest_ts, digest)
+            ts = storm.digest_ts
+        else:
+            ts = self.notifier.post_digest(storm.channel, digest)
+            self.storms.set_digest(storm, ts)
+        incident.grouped, incident.ts = True, ts
+        self.incidents.save(incident, now)
+        note = Note(kind="grouped", alarm_name=n.alarm_name, reason=reasons.explain(n))
+        self.notifier.post_note(storm.channel, ts, note, optional=True)  # the digest lists it either way
+        return Outcome(action="grouped", alarm_name=n.alarm_name, channel=storm.channel, ts=ts)
+
+    def _grouped_change(self, incident: Incident, n: AlarmNotification, previous: str, now: float) -> Outcome:
+        """A grouped incident's changes stay in the digest thread: recovery is noted, everything else counted."""
+        if n.state == "OK" and previous != "OK" and not incident.flapping:
+            self._apply_state(incident, n, now)
+            self.incidents.save(incident, now)
+            note = Note(
+                kind="resolved", alarm_name=n.alarm_name, reason=reasons.explain(n), minutes=incident.minutes_open(now)
+            )
+            if self.notifier.post_note(incident.channel, incident.ts, note, optional=True):
+                return Outcome(action="resolved", alarm_name=n.alarm_name, channel=incident.channel, ts=incident.ts)
+            return Outcome(action="counted", alarm_name=n.alarm_name, channel=incident.channel, detail=BUSY)
+        if n.state != previous:
+            self._apply_state(incident, n, now)
+        return self._count(incident, n, incident.channel, now, "grouped incident", save=True)
+
+    def _repeat(self, incident: Incident, n: AlarmNotification, now: float) -> Outcome:
+        """Same state again: a thread note (at most one per repeat_note_interval_s), otherwise counted."""
+        if n.state == "ALARM":
+            incident.count += 1
+        if incident.flapping or now - incident.last_note_at < self.settings.alarms.repeat_note_interval_s:
+            return self._count(incident, n, incident.channel, now, "repeat within the note interval", save=True)
+        if n.state != "ALARM":
+            return self._count(incident, n, incident.channel, now, "same state again", save=True)
+        incident.last_note_at = incident.last_edit_at = now
+        self.incidents.save(incident, now)
+        note = Note(kind="repeat", alarm_name=n.alarm_name, reason=reasons.explain(n), count=incident.count)
+        if not self.notifier.post_note(incident.channel, incident.ts, note, optional=True):
+            return Outcome(action="counted", alarm_name=n.alarm_name, channel=incident.channel, detail=BUSY)
+        self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
+        return Outcome(action="threaded", alarm_name=n.alarm_name, channel=incident.channel, ts=incident.ts)
+
+    def _flapping(self, incident: Incident, n: AlarmNotification, now: float, *, announce: bool) -> Outcome:
+        """Edit the original instead of posting each change (at most one edit per note interval, except the first)."""
+        due = announce or now - incident.last_edit_at >= self.settings.alarms.repeat_note_interval_s
+        if due:
+            incident.last_edit_at = now
+        self.incidents.save(incident, now)
+        if due:
+            self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
+        if announce:
+            note = Note(kind="flapping", alarm_name=n.alarm_name, count=incident.changes_in_window())
+            self.notifier.post_note(incident.channel, incident.ts, note, optional=True)
+        return Outcome(action="flapping", alarm_name=n.alarm_name, channel=incident.channel, ts=incident.ts)
+
+    def _count(
+        self, incident: Incident | None, n: AlarmNotification, channel: str, now: float, why: str, *, save: bool = False
+    ) -> Outcome:
+        if incident is not None and save:
+            incident.counted += 1
+            self.incidents.save(incident, now)
+        return Outcome(action="counted", alarm_name=n.alarm_name, channel=channel, detail=why)
+
+    # -- maintenance --------------------------------------------------------------------------------------------
+    def _maintenance_alarm(self, n: AlarmNotification, channel: str, now: float) -> Outcome:
+        if n.state == "ALARM":
+            was_active = self.maintenance.get().active(now)
+            state = self.maintenance.start(now, alarm=True)
+            if was_active:
+                return Outcome(action="counted", alarm_name=n.alarm_name, channel=channel, detail="already on")
+            view = MaintenanceView(now=now, active=True, until=state.manual_until, by=state.manual_by, alarm_on=True)
+            ts = self.notifier.post_maintenance(channel, view)
+            return Outcome(action="posted", alarm_name=n.alarm_name, channel=channel, ts=ts, detail="maintenance on")
+        summary = self.maintenance.stop(now, alarm=True, ended_by=f"{n.alarm_name} returned to {n.state}")
+        if summary is None:
+            return Outcome(action="counted", alarm_name=n.alarm_name, channel=channel, detail="maintenance continues")
+        ts = self._announce_end(summary, now, channel)
+        return Outcome(action="posted", alarm_name=n.alarm_name, channel=channel, ts=ts, detail="maintenance summary")
+
+    def _announce_end(self, summary: object, now: float, channel: str | None = None) -> str:
+        from bot.alarms.maintenance import MaintenanceSummary
+
+        if not isinstance(summary, MaintenanceSummary):
+            return ""
+        view = MaintenanceView(now=now, active=False, summary=summary)
+        return self.notifier.post_maintenance(channel or self.settings.slack.alarm_channel, view)
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+    def _save_quietly(self, incident: Incident, now: float) -> None:
+        """Record the message ts after posting; a concurrent change wins and keeps its own ts."""
+        try:
+            self.incidents.save(incident, now)
+        except ConditionFailed:
+            logger.warning("incident_changed_while_posting", extra={"alarm": incident.alarm_name})
+
+    def _attach_graph(self, incident: Incident, n: AlarmNotification) -> None:
+        try:
+            png = self.graph(n)
+            if png:
+                self.notifier.upload_graph(incident.channel, incident.ts, png, n.alarm_name)
+        except Exception:  # a missing graph must never cost the notification itself
+            logger.exception("alarm_graph_failed", extra={"alarm": n.alarm_name})

@@ -1,0 +1,207 @@
+"""The Bedrock analyzer: one Converse call (retried on throttling within a time budget) behind a circuit breaker.
+
+It only parses: every item of the model's answer becomes a Recommendation or a dropped entry with the reason;
+the guardrails decide afterwards. Any failure raises :class:`BedrockUnavailable`, and the analyzer falls back to
+the rule engine. Latency, token use, throttles and failures are recorded as CloudWatch EMF metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.analysis.inputs import ServiceInputs
+from bot.analysis.models import DroppedRecommendation, Recommendation
+from bot.analysis.prompt import MAX_RECOMMENDATIONS, SYSTEM_PROMPT, TOOL_NAME, tool_config, user_message
+from bot.analysis.validity import CACHE_SIZES_GB
+from bot.aws.bedrock import BedrockGateway
+from bot.aws.clients import AwsError
+from bot.breaker import AdaptiveCircuitBreaker, BreakerStore, BreakerStoreError, CircuitOpenError
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+THROTTLED = {"ThrottlingException", "TooManyRequestsException", "ServiceUnavailableException"}
+BACKOFF_BASE_S = 0.5
+BREAKER_FAILURES = 3  # consecutive failed analyses before perfbot stops asking the model for a while
+BREAKER_OPEN_S = 300.0
+
+
+class BedrockUnavailable(Exception):
+    """Bedrock could not answer usefully (throttled, timed out, circuit open, no tool answer)."""
+
+
+@dataclass
+class ModelAnswer:
+    recommendations: list[Recommendation] = field(default_factory=list)
+    dropped: list[DroppedRecommendation] = field(default_factory=list)
+    model_id: str = ""
+
+
+def _record_metrics(model_id: str, **values: float) -> None:
+    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+    metrics = EphemeralMetrics(namespace="Perfbot", service="analysis")
+    metrics.add_dimension(name="model", value=model_id)
+    for name, value in values.items():
+        unit = MetricUnit.Milliseconds if name.endswith("Latency") else MetricUnit.Count
+        metrics.add_metric(name=name, unit=unit, value=value)
+    metrics.flush_metrics()
+
+
+def parse_answer(response: dict[str, Any], inputs: ServiceInputs, model_id: str) -> ModelAnswer:
+    """The tool call's items as Recommendations; malformed items are dropped with the validation error."""
+    content = ((response.get("output") or {}).get("message") or {}).get("content") or []
+    calls = [c["toolUse"] for c in content if isinstance(c, dict) and isinstance(c.get("toolUse"), dict)]
+    call = next((c for c in calls if c.get("name") == TOOL_NAME), None)
+    if call is None:
+        raise BedrockUnavailable(
+            f"the model answered without calling {TOOL_NAME} (stopReason {response.get('stopReason')})"
+        )
+    items = (call.get("input") or {}).get("recommendations") if isinstance(call.get("input"), dict) else None
+    if not isinstance(items, list):
+        raise BedrockUnavailable("the model's tool input has no recommendations list")
+    answer = ModelAnswer(model_id=model_id)
+    for index, item in enumerate(items):
+        if index >= MAX_RECOMMENDATIONS:
+            answer.dropped.append(_malformed(item, model_id, f"more than {MAX_RECOMMENDATIONS} recommendations"))
+            continue
+        if not isinstance(item, dict):
+            answer.dropped.append(_malformed(item, model_id, "not an object"))
+            continue
+        data = {k: v for k, v in item.items() if k not in ("risk", "source")}  # code sets these, never the model
+        _canonical_cache_sizes(data)
+        data.setdefault("service", inputs.service)
+        try:
+            answer.recommendations.append(Recommendation.model_validate({**data, "source": model_id}))
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+            answer.dropped.append(_malformed(item, model_id, f"malformed: {problems}"))
+    for dropped in answer.dropped:
+        logger.warning(
+            "model_recommendation_dropped",
+            extra={"kind": dropped.kind, "target": dropped.target, "source": model_id, "reason": dropped.reason},
+        )
+    return answer
+
+
+def _canonical_cache_sizes(data: dict[str, Any]) -> None:
+    """``0.5`` or ``118.0`` → ``"0.5"`` / ``"118"``: the same size spelled as a number is not a different value."""
+    for values in (data.get("current"), data.get("proposed")):
+        if not isinstance(values, dict):
+            continue
+        size = values.get("cluster_size_gb")
+        if isinstance(size, int | float) and not isinstance(size, bool):
+            values["cluster_size_gb"] = next((s for s in CACHE_SIZES_GB if float(s) == float(size)), str(size))
+
+
+def _malformed(item: object, model_id: str, reason: str) -> DroppedRecommendation:
+    raw = item if isinstance(item, dict) else {}
+    proposed = raw.get("proposed") if isinstance(raw.get("proposed"), dict) else {}
+    return DroppedRecommendation(
+        kind=str(raw.get("kind", "?"))[:64],
+        target=str(raw.get("target", "?"))[:200],
+        source=model_id,
+        reason=reason,
+        proposed=dict(proposed or {}),
+    )
+
+
+class BedrockAnalyzer:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        gateway: BedrockGateway | None = None,
+        store: BreakerStore | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self.model_id = settings.analysis.bedrock_model_id
+        self.timeout_s = settings.analysis.bedrock_timeout_s
+        self.gateway = gateway or BedrockGateway(region=settings.region, timeout_s=self.timeout_s)
+        if store is None:
+            from bot.breaker import DynamoBreakerStore
+
+            store = DynamoBreakerStore(settings.tables.state)
+        self.breaker = AdaptiveCircuitBreaker(
+            settings.analysis.bedrock_breaker_key,
+            store,
+            failure_threshold=BREAKER_FAILURES,
+            open_timeout_s=BREAKER_OPEN_S,
+            half_open_success_threshold=1,
+        )
+
+    def analyze(
+        self, inputs: ServiceInputs, *, kind: str | None = None, context_text: str | None = None
+    ) -> ModelAnswer:
+        try:
+            if not self.breaker.allow_request():
+                raise CircuitOpenError(self.breaker.status())
+        except CircuitOpenError as exc:
+            raise BedrockUnavailable(f"circuit open after repeated failures ({exc})") from exc
+        except BreakerStoreError as exc:
+            logger.warning("bedrock_breaker_unreadable", extra={"error": str(exc)})
+        try:
+            response = self._converse(inputs, kind, context_text)
+            answer = parse_answer(response, inputs, self.model_id)
+        except BedrockUnavailable as exc:
+            self._failed(str(exc))
+            raise
+        self._safely(self.breaker.record_success)
+        return answer
+
+    def _failed(self, reason: str) -> None:
+        logger.warning("bedrock_unavailable", extra={"reason": reason, "model": self.model_id})
+        _record_metrics(self.model_id, BedrockFailures=1)
+        self._safely(self.breaker.record_failure)
+
+    @staticmethod
+    def _safely(action: Any) -> None:
+        try:
+            action()
+        except BreakerStoreError as exc:  # the breaker is protection, not a dependency of the answer
+            logger.warning("bedrock_breaker_unwritable", extra={"error": str(exc)})
+
+    def _converse(self, inputs: ServiceInputs, kind: str | None, context_text: str | None) -> dict[str, Any]:
+        message = user_message(inputs, self.settings, kind=kind, context_text=context_text)
+        deadline = self._clock() + self.timeout_s
+        attempts = max(1, self.settings.analysis.bedrock_max_attempts)
+        for attempt in range(attempts):
+            started = self._clock()
+            try:
+                response = self.gateway.converse(
+                    self.model_id,
+                    system=SYSTEM_PROMPT,
+                    messages=[{"role": "user", "content": [{"text": message}]}],
+                    tool_config=tool_config(),
+                )
+            except AwsError as exc:
+                if exc.code not in THROTTLED:
+                    raise BedrockUnavailable(str(exc)) from exc
+                _record_metrics(self.model_id, BedrockThrottles=1)
+                pause = min(BACKOFF_BASE_S * 2**attempt, 8.0) * (0.5 + random.random() / 2)  # noqa: S311 — jitter
+                if attempt + 1 >= attempts or self._clock() + pause >= deadline:
+                    raise BedrockUnavailable(f"throttled ({exc.code}) after {attempt + 1} attempt(s)") from exc
+                self._sleep(pause)
+                continue
+            usage = response.get("usage") or {}
+            _record_metrics(
+                self.model_id,
+                BedrockLatency=(self._clock() - started) * 1000,
+                BedrockInputTokens=float(usage.get("inputTokens", 0)),
+                BedrockOutputTokens=float(usage.get("outputTokens", 0)),
+            )
+            if self._clock() > deadline:
+                raise BedrockUnavailable(f"answer took longer than the {self.timeout_s:.0f} s budget")
+            return response
+        raise BedrockUnavailable("no attempt left")  # pragma: no cover — the loop returns or raises

@@ -1,0 +1,130 @@
+"""Fill :class:`ServiceInputs` from AWS: the live configuration (describe calls) and ONE GetMetricData call.
+
+A resource that cannot be read is left out with a note ("could not read …") instead of failing the analysis.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.analysis.inputs import ApiInputs, BreakerInputs, LambdaInputs, ServiceInputs, TableInputs
+from bot.analysis.metric_plan import MetricPlan
+from bot.aws.apigateway import ApiGatewayGateway
+from bot.aws.clients import AwsError
+from bot.aws.cloudwatch import CloudWatchGateway
+from bot.aws.dynamodb_admin import DynamoDbAdmin
+from bot.aws.lambda_ import LambdaGateway
+from bot.settings import Service, Settings
+
+
+def _lambda_config(ref_name: str, alias: str | None, notes: list[str]) -> LambdaInputs | None:
+    gateway = LambdaGateway()
+    try:
+        config = gateway.get_function_configuration(ref_name)
+        reserved = gateway.get_function_concurrency(ref_name)
+        alias_info = gateway.get_alias(ref_name, alias) if alias else None
+        provisioned = gateway.get_provisioned_concurrency(ref_name, alias) if alias and alias_info else None
+    except AwsError as exc:
+        notes.append(f"could not read Lambda {ref_name}: {exc}")
+        return None
+    if alias and alias_info is None:
+        notes.append(f"Lambda {ref_name} has no alias {alias!r}")
+    return LambdaInputs(
+        name=ref_name,
+        memory_mb=config.memory_mb,
+        alias=alias if alias_info else None,
+        alias_version=str(alias_info.get("FunctionVersion")) if alias_info else None,
+        architecture=config.architecture,
+        timeout_s=config.timeout_s,
+        reserved_concurrency=reserved,
+        provisioned_units=provisioned,
+    )
+
+
+def _api_config(service: Service, notes: list[str]) -> tuple[ApiInputs | None, list[tuple[str, str]]]:
+    if service.api is None:
+        return None, []
+    gateway = ApiGatewayGateway()
+    try:
+        api_id = gateway.find_rest_api(service.api.name)
+        if api_id is None:
+            notes.append(f"REST API {service.api.name!r} not found")
+            return None, []
+        stage = gateway.get_stage(api_id, service.api.stage)
+        methods = gateway.get_method_paths(api_id)
+    except AwsError as exc:
+        notes.append(f"could not read API {service.api.name}/{service.api.stage}: {exc}")
+        return None, []
+    if not stage.detailed_metrics:
+        notes.append(
+            f"{service.api.name}/{service.api.stage} has detailed (per-method) metrics off: the GET share is unknown, "
+            "so caching is not assessed"
+        )
+    api = ApiInputs(
+        name=service.api.name,
+        stage=service.api.stage,
+        rest_api_id=api_id,
+        cache_enabled=stage.cache_enabled,
+        cache_size_gb=stage.cache_size_gb,
+        cache_ttl_s=stage.cache_ttl_s,
+        throttle_rate=stage.throttle_rate,
+        throttle_burst=stage.throttle_burst,
+    )
+    return api, [(m, path) for m, path in methods if m == "GET"]
+
+
+def _table_config(name: str, notes: list[str]) -> TableInputs | None:
+    try:
+        capacity = DynamoDbAdmin().describe_capacity(name)
+    except AwsError as exc:
+        notes.append(f"could not read table {name}: {exc}")
+        return None
+    return TableInputs(
+        name=name,
+        billing_mode=capacity.billing_mode,
+        read_units=capacity.read_units,
+        write_units=capacity.write_units,
+        decreases_today=capacity.decreases_today,
+    )
+
+
+def _breaker(settings: Settings, key: str, notes: list[str]) -> BreakerInputs:
+    from bot.breaker import BreakerStoreError, DynamoBreakerStore
+
+    try:
+        status = DynamoBreakerStore(settings.tables.state).load(key)
+    except BreakerStoreError as exc:
+        notes.append(f"could not read breaker {key}: {exc}")
+        status = None
+    if status is None:
+        return BreakerInputs(key=key)
+    return BreakerInputs(
+        key=key,
+        failure_threshold=status.failure_threshold,
+        open_timeout_s=status.open_timeout_s,
+        half_open_success_threshold=status.half_open_success_threshold,
+        stored=True,
+        trips=status.trips,
+        last_recovery_s=status.last_recovery_s,
+    )
+
+
+def gather(settings: Settings, service: Service, *, now: datetime | None = None) -> ServiceInputs:
+    """Everything one analysis of ``service`` needs, with all its metrics from a single GetMetricData call."""
+    notes: list[str] = []
+    window_h = settings.analysis.window_h
+    lambdas = [fn for ref in service.lambda_functions if (fn := _lambda_config(ref.name, ref.alias, notes))]
+    api, get_methods = _api_config(service, notes)
+    tables = [t for ref in service.dynamodb_tables if (t := _table_config(ref.name, notes))]
+    breaker = _breaker(settings, service.breaker_key, notes) if service.breaker_key else None
+    inputs = ServiceInputs(
+        service=service.name, window_h=window_h, lambdas=lambdas, api=api, tables=tables, breaker=breaker, notes=notes
+    )
+    end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    plan = MetricPlan.for_inputs(inputs, get_methods)
+    try:
+        series = CloudWatchGateway().get_metric_data(plan.queries, end - timedelta(hours=window_h), end)
+    except AwsError as exc:
+        notes.append(f"could not read metrics: {exc}")
+        return inputs
+    return plan.apply(inputs, series)

@@ -1,0 +1,198 @@
+"""What one service's analysis looks at: its live configuration and a day of metrics, as plain values.
+
+The rule engine and the Bedrock prompt both read these dataclasses, so the rules are testable without AWS
+(:mod:`bot.analysis.gather` fills them from CloudWatch and the describe APIs). ``None`` means "not measured"
+(e.g. no Lambda Insights) and rules that need the number stay silent rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DEFAULT_FAILURE_THRESHOLD = 5  # the seed's breaker defaults
+DEFAULT_OPEN_TIMEOUT_S = 60.0
+DEFAULT_HALF_OPEN_SUCCESSES = 3
+
+
+def _cpu_share(duration: float | None, cpu_ms: float | None, waiting_ms: float | None) -> float | None:
+    if not duration:
+        return None
+    if cpu_ms is not None:
+        return max(0.0, min(1.0, cpu_ms / duration))
+    if waiting_ms is not None:
+        return max(0.0, min(1.0, 1 - waiting_ms / duration))
+    return None
+
+
+@dataclass(frozen=True)
+class LambdaInputs:
+    name: str
+    memory_mb: int
+    alias: str | None = None
+    alias_version: str | None = None  # the version the alias points at ("$LATEST" rules out provisioned concurrency)
+    architecture: str = "x86_64"
+    timeout_s: int = 30
+    reserved_concurrency: int | None = None
+    provisioned_units: int | None = None  # on the alias
+    invocations: float = 0.0  # over the window
+    duration_p95_ms: float | None = None  # the most recent hour
+    duration_p95_baseline_ms: float | None = None  # median of the window's hourly p95s
+    duration_avg_ms: float | None = None  # over the window (cost estimates)
+    recent_duration_avg_ms: float | None = None  # the most recent hour (what the function does now)
+    memory_utilization_max_pct: float | None = None  # Lambda Insights memory_utilization, Maximum
+    memory_used_max_mb: float | None = None  # Lambda Insights used_memory_max, Maximum
+    cpu_time_avg_ms: float | None = None  # Lambda Insights cpu_total_time, Average, most recent hour
+    downstream_avg_ms: float | None = None  # average DynamoDB latency, most recent hour: time spent waiting
+    downstream_typical_ms: float | None = None  # average DynamoDB latency over the window
+    cold_starts: float | None = None  # Lambda Insights init_duration SampleCount (one per cold start)
+    init_duration_p95_ms: float | None = None
+    concurrency_max: float | None = None  # ConcurrentExecutions, Maximum over the window
+    concurrency_p90: float | None = None  # p90 of the 5-minute maxima: the level worth keeping warm
+    throttles: float = 0.0
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.name}:{self.alias}" if self.alias else self.name
+
+    @property
+    def cold_start_share(self) -> float | None:
+        if self.cold_starts is None or self.invocations <= 0:
+            return None
+        return self.cold_starts / self.invocations
+
+    @property
+    def cpu_share(self) -> float | None:
+        """How much of the most recent hour's duration is CPU work (scales with memory): Lambda Insights'
+        cpu_total_time when present, else the time not spent waiting on DynamoDB (an upper bound)."""
+        return _cpu_share(
+            self.recent_duration_avg_ms or self.duration_avg_ms, self.cpu_time_avg_ms, self.downstream_avg_ms
+        )
+
+    @property
+    def cpu_share_typical(self) -> float | None:
+        """The same over the whole window: the steady state, not an incident hour."""
+        return _cpu_share(self.duration_avg_ms, self.cpu_time_avg_ms, self.downstream_typical_ms)
+
+    @property
+    def cpu_share_source(self) -> str:
+        if self.cpu_time_avg_ms is not None:
+            return "Lambda Insights cpu_total_time"
+        return "duration minus DynamoDB latency" if self.downstream_avg_ms is not None else "assumed"
+
+
+@dataclass(frozen=True)
+class ApiInputs:
+    name: str
+    stage: str
+    rest_api_id: str = ""
+    cache_enabled: bool = False
+    cache_size_gb: str | None = None
+    cache_ttl_s: int | None = None
+    throttle_rate: float | None = None  # None: only the account default (10,000 rps) applies
+    throttle_burst: int | None = None
+    requests: float = 0.0  # Count over the window
+    errors_4xx: float = 0.0
+    errors_5xx: float = 0.0
+    latency_p95_ms: float | None = None  # most recent hour
+    latency_p95_baseline_ms: float | None = None
+    integration_latency_p95_ms: float | None = None
+    get_requests: float | None = None  # from detailed (per-method) metrics; None when they are off
+    cache_hits: float | None = None
+    cache_misses: float | None = None
+    peak_rps: float | None = None  # highest 1-minute average over the window
+    median_rps: float | None = None
+
+    @property
+    def target(self) -> str:
+        return f"{self.name}/{self.stage}"
+
+    @property
+    def get_share(self) -> float | None:
+        if self.get_requests is None or self.requests <= 0:
+            return None
+        return min(1.0, self.get_requests / self.requests)
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        if self.cache_hits is None or self.cache_misses is None or self.cache_hits + self.cache_misses <= 0:
+            return None
+        return self.cache_hits / (self.cache_hits + self.cache_misses)
+
+    @property
+    def rate_4xx(self) -> float:
+        return self.errors_4xx / self.requests if self.requests > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class TableInputs:
+    name: str
+    billing_mode: str = "PROVISIONED"
+    read_units: int = 0
+    write_units: int = 0
+    decreases_today: int = 0
+    consumed_read_peak: float | None = None  # units/s, highest 5-minute average
+    consumed_read_avg: float | None = None
+    consumed_write_peak: float | None = None
+    consumed_write_avg: float | None = None
+    read_throttles: float = 0.0
+    write_throttles: float = 0.0
+    latency_p95_ms: float | None = None
+
+    @property
+    def provisioned(self) -> bool:
+        return self.billing_mode == "PROVISIONED" and self.read_units > 0
+
+    @property
+    def read_utilization(self) -> float | None:
+        if self.consumed_read_peak is None or self.read_units <= 0:
+            return None
+        return self.consumed_read_peak / self.read_units
+
+    @property
+    def write_utilization(self) -> float | None:
+        if self.consumed_write_peak is None or self.write_units <= 0:
+            return None
+        return self.consumed_write_peak / self.write_units
+
+
+@dataclass(frozen=True)
+class BreakerInputs:
+    key: str
+    failure_threshold: int = DEFAULT_FAILURE_THRESHOLD
+    open_timeout_s: float = DEFAULT_OPEN_TIMEOUT_S
+    half_open_success_threshold: int = DEFAULT_HALF_OPEN_SUCCESSES
+    stored: bool = False  # False: never written, these are the library defaults
+    trips: int = 0
+    last_recovery_s: float | None = None
+
+
+@dataclass(frozen=True)
+class ServiceInputs:
+    service: str
+    window_h: float = 24.0
+    lambdas: list[LambdaInputs] = field(default_factory=list)
+    api: ApiInputs | None = None
+    tables: list[TableInputs] = field(default_factory=list)
+    breaker: BreakerInputs | None = None
+    notes: list[str] = field(default_factory=list)  # what could not be read, said to the user
+
+    def as_data(self) -> dict[str, Any]:
+        """JSON-ready facts (for the Bedrock prompt), derived ratios included so the model need not compute them."""
+        data = asdict(self)
+        for fn, raw in zip(self.lambdas, data["lambdas"], strict=True):
+            raw |= {
+                "cold_start_share": fn.cold_start_share,
+                "cpu_share_recent": fn.cpu_share,
+                "cpu_share_typical": fn.cpu_share_typical,
+            }
+        if self.api is not None:
+            data["api"] |= {
+                "target": self.api.target,
+                "get_share": self.api.get_share,
+                "cache_hit_rate": self.api.cache_hit_rate,
+                "rate_4xx": self.api.rate_4xx,
+            }
+        for table, raw in zip(self.tables, data["tables"], strict=True):
+            raw |= {"read_utilization": table.read_utilization, "write_utilization": table.write_utilization}
+        return data

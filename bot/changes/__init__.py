@@ -1,0 +1,11 @@
+"""Audited changes: proposals, authorization, the apply orchestrator, per-kind handlers, verification, undo.
+
+The public entry points; Slack delivery lives in :mod:`bot.changes.cards`.
+"""
+
+from __future__ import annotations
+
+from bot.changes.models import Proposal, State
+from bot.changes.proposals import Conflict, ProposalStore, UnknownProposal, proposal_store, propose
+
+__all__ = ["Conflict", "Proposal", "ProposalStore", "State", "UnknownProposal", "proposal_store", "propose"]

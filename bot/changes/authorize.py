@@ -1,0 +1,100 @@
+"""Who may decide on a proposal, and where: code-enforced, whatever the card looked like.
+
+Rules: the clicker is an approver (a configured user id or a member of a configured Slack user group); the click
+comes from an allowed channel (``approvers.channels``, default the alarm and digest channels); a high-risk change
+needs an approver other than its requester (and the card shows a confirm dialog); expired or unknown proposals
+cannot be approved. Every refusal is explained to the clicker and recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.changes.models import Proposal
+from bot.settings import Settings
+
+Reason = Literal["unknown", "expired", "not_approver", "wrong_channel", "own_high_risk"]
+MembersOf = Callable[[str], list[str]]
+GROUP_CACHE_S = 60.0  # user-group membership changes rarely; one lookup a minute per container is plenty
+
+
+@dataclass(frozen=True)
+class Click:
+    """One button click: who, where, and Slack's identifiers for the audit trail."""
+
+    user: str
+    channel_id: str
+    channel_name: str = ""
+    slack_ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: Reason
+    message: str
+
+
+def allowed_channels(settings: Settings) -> list[str]:
+    return list(settings.approvers.channels) or [settings.slack.alarm_channel, settings.slack.digest_channel]
+
+
+def _in_channel_list(click: Click, channels: list[str]) -> bool:
+    names = {c.lstrip("#").lower() for c in channels}
+    return click.channel_id in channels or click.channel_id.lower() in names or click.channel_name.lower() in names
+
+
+def is_approver(user: str, settings: Settings, members_of: MembersOf) -> bool:
+    if user in settings.approvers.users:
+        return True
+    return any(user in members_of(group) for group in settings.approvers.usergroups)
+
+
+def authorize(proposal: Proposal | None, click: Click, settings: Settings, members_of: MembersOf) -> Refusal | None:
+    """None when ``click.user`` may approve ``proposal`` from ``click.channel_id``; otherwise why not."""
+    if proposal is None:
+        return Refusal("unknown", "This proposal does not exist (any more). Nothing was changed.")
+    if proposal.expired:
+        return Refusal("expired", "This proposal has expired. Run the analysis again for a fresh one.")
+    refusal = authorize_decider(click, settings, members_of)
+    if refusal is not None:
+        return refusal
+    if proposal.risk == "high" and click.user == proposal.requester:
+        return Refusal(
+            "own_high_risk",
+            "This is a high-risk change you requested yourself; another approver has to approve it.",
+        )
+    return None
+
+
+def authorize_decider(click: Click, settings: Settings, members_of: MembersOf) -> Refusal | None:
+    """The rules that apply to any decision (approve, reject, undo): an approver, in an allowed channel."""
+    if not is_approver(click.user, settings, members_of):
+        return Refusal("not_approver", "Only perfbot's configured approvers can decide on changes.")
+    channels = allowed_channels(settings)
+    if not _in_channel_list(click, channels):
+        return Refusal("wrong_channel", f"Changes can only be approved in {', '.join(channels)}.")
+    return None
+
+
+class CachedGroupMembers:
+    """``members_of`` backed by Slack's usergroups.users.list, cached per group for a minute."""
+
+    def __init__(self, fetch: MembersOf, ttl_s: float = GROUP_CACHE_S) -> None:
+        self._fetch = fetch
+        self._ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, group: str) -> list[str]:
+        with self._lock:
+            hit = self._cache.get(group)
+            if hit and time.monotonic() - hit[0] < self._ttl_s:
+                return hit[1]
+        members = self._fetch(group)
+        with self._lock:
+            self._cache[group] = (time.monotonic(), members)
+        return members

@@ -1,0 +1,150 @@
+"""Numbers as people read them, and every report as plain text for the terminal (``python -m bot sla …``).
+
+The Slack renderer uses the same formatting helpers, so the CLI and Slack always show the same digits.
+"""
+
+from __future__ import annotations
+
+from bot.reports.common import Mark
+from bot.reports.models import (
+    BreakerReport,
+    BreakerReportRow,
+    BurnRate,
+    CostReport,
+    ErrorBudget,
+    Measurement,
+    MetricsSummary,
+    RegressionScan,
+    SlaReport,
+)
+
+MARK_WORD = {Mark.PASS: "PASS", Mark.AT_RISK: "AT RISK", Mark.BREACH: "BREACH", Mark.UNKNOWN: "N/A"}
+
+
+def number(value: float, unit: str) -> str:
+    if unit == "%":
+        return f"{value:.3f} %"
+    if unit == "ms":
+        return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
+    if unit == "s":
+        return f"{value:,.1f} s"
+    return f"{value:,.4g} {unit}".strip()
+
+
+def measurement_value(m: Measurement) -> str:
+    if m.value is None:
+        return f"n/a ({m.missing or 'no data'})"
+    return number(m.value, m.unit)
+
+
+def burn_text(b: BurnRate) -> str:
+    if b.rate is None:
+        return f"{b.window}: n/a"
+    page = " — PAGE" if b.alerting else ""
+    return f"{b.window}: {b.rate:.2f}×{page}"
+
+
+def budget_text(b: ErrorBudget) -> str:
+    if b.remaining is None:
+        return f"n/a ({b.missing or 'no data'})"
+    used = f"{b.errors:,.0f} of {b.allowed_errors:,.1f} allowed 5XX" if b.allowed_errors is not None else ""
+    young = ""
+    if b.observed_hours is not None and b.observed_hours < 30 * 24 - 1:
+        young = f"; traffic only in the last {b.observed_hours:,.0f} h of the 30 days"
+    return f"{b.remaining * 100:.1f} % left ({used} at {b.slo_pct:g} %{young})"
+
+
+def sla_text(report: SlaReport) -> str:
+    lines = [
+        f"SLA over the last {report.window} (to {report.end:%Y-%m-%d %H:%M} UTC) — {MARK_WORD[report.mark]}",
+    ]
+    for service in report.services:
+        lines.append(f"\n{service.service}: {MARK_WORD[service.mark]}")
+        for m in service.measurements:
+            detail = f"  [{m.detail}]" if m.detail else ""
+            lines.append(f"  {MARK_WORD[m.mark]:8} {m.label}: {measurement_value(m)} (SLO {m.objective}){detail}")
+        lines.append(f"  {MARK_WORD[service.budget.mark]:8} Error budget (30 d): {budget_text(service.budget)}")
+        lines.append("           Burn rate: " + ", ".join(burn_text(b) for b in service.burn_rates))
+        if service.missing:
+            lines.append("  Missing: " + "; ".join(service.missing))
+    lines += [f"\nNote: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def metrics_text(summary: MetricsSummary) -> str:
+    def show(value: float | None) -> str:
+        return number(value, summary.unit) if value is not None else "n/a"
+
+    lines = [f"{summary.service} {summary.label} ({summary.stat}, last {summary.window}, {summary.period_s} s points)"]
+    if summary.missing:
+        lines.append(f"  n/a ({summary.missing})")
+    else:
+        lines.append(
+            f"  latest {show(summary.latest)}, min {show(summary.minimum)}, max {show(summary.maximum)}, "
+            f"{summary.stat} over {summary.window}: {show(summary.window_stat)}"
+        )
+    if summary.items_table:
+        lines.append(f"  Latest items in {summary.items_table}:")
+        lines += [f"    {i.timestamp}  {i.metric_type}  {i.value}" for i in summary.items]
+    if summary.items_note:
+        lines.append(f"  {summary.items_note}")
+    return "\n".join(lines)
+
+
+def breaker_row_text(row: BreakerReportRow) -> list[str]:
+    if not row.found:
+        return [f"{row.service} (breaker {row.key}): {row.missing}"]
+    lines = [f"{row.service} (breaker {row.key}): {row.state}, failures {row.failures}/{row.threshold}"]
+    lines.append(f"  open timeout {row.open_timeout_s:g} s, trips {row.trips}")
+    if row.opened_at:
+        lines.append(f"  open since {row.opened_at:%H:%M:%S} UTC")
+    if row.seconds_until_half_open is not None:
+        due = row.seconds_until_half_open
+        lines.append(f"  half-open in {due:.0f} s" if due >= 1 else "  half-open due: the next call is a trial")
+    if row.state == "HALF_OPEN":
+        lines.append(f"  half-open successes {row.half_open_successes}/{row.half_open_needed}")
+    if row.recovery_s is not None:
+        kind = "recovering for" if row.recovery_ongoing else "last recovery"
+        lines.append(f"  {kind} {row.recovery_s:.1f} s (SLO < {row.recovery_slo_s:g} s) {MARK_WORD[row.recovery_mark]}")
+    return [*lines, qps_text(row)]
+
+
+def qps_text(row: BreakerReportRow) -> str:
+    if row.qps is None:
+        return f"  current QPS n/a{f' ({row.qps_source})' if row.qps_source else ''}"
+    return f"  current QPS {row.qps:.1f} ({row.qps_source}) → adaptive threshold {row.adaptive_threshold}"
+
+
+def breaker_text(report: BreakerReport) -> str:
+    if not report.rows:
+        return "No service has a circuit breaker configured (services[].breaker_key)."
+    return "\n".join(line for row in report.rows for line in breaker_row_text(row))
+
+
+def cost_text(report: CostReport) -> str:
+    lines = [
+        f"Monthly cost estimate (from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}): ${report.monthly_usd:,.2f}"
+    ]
+    for service in report.services:
+        lines.append(
+            f"\n{service.service}: ${service.monthly_usd:,.2f}/month (from {service.observed_hours:g} h of data)"
+        )
+        for line in service.lines:
+            lines.append(f"  {line.item}: {line.quantity:,.2f} {line.unit} → ${line.monthly_usd:,.2f}  {line.basis}")
+        if service.missing:
+            lines.append("  Missing: " + "; ".join(service.missing))
+    return "\n".join(lines)
+
+
+def regressions_text(scan: RegressionScan) -> str:
+    head = f"Regression check for {scan.hour_start:%H:%M}–{scan.end:%H:%M} UTC: {scan.checked} metrics"
+    lines = [head]
+    for r in scan.regressions:
+        lines.append(
+            f"  {r.service} {r.metric} ({r.resource}): {number(r.current, r.unit)} vs baseline "
+            f"{number(r.baseline, r.unit)} (+{r.percent:.0f} %)"
+        )
+    if not scan.regressions:
+        lines.append("  no regression (> 20 % above the same hour of the previous 7 days)")
+    lines += [f"  missing: {m}" for m in scan.missing]
+    return "\n".join(lines)

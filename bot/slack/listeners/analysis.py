@@ -1,0 +1,124 @@
+"""`/perf analyze [kind] [service]` and the Analyze button on alarm messages (answers in the alarm's thread).
+
+Ack path rule: only stdlib, Bolt and bot.slack.commands at module level; analysis, settings and AWS are imported
+inside the lazy functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltRequest
+from slack_sdk import WebClient
+
+from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+
+logger = logging.getLogger(__name__)
+
+ANALYZE_ALARM_ACTION = "analyze_alarm"
+KIND_WORDS = {  # friendly words for the allow-listed kinds
+    "memory": "lambda_memory",
+    "concurrency": "lambda_provisioned_concurrency",
+    "provisioned": "lambda_provisioned_concurrency",
+    "cache": "apigw_cache",
+    "throttling": "apigw_throttling",
+    "capacity": "dynamodb_capacity",
+    "dynamodb": "dynamodb_capacity",
+    "breaker": "breaker_thresholds",
+}
+
+
+def parse_analyze_args(args: list[str], kinds: tuple[str, ...], services: list[str]) -> tuple[str | None, str | None]:
+    """(kind, service) from the words after `/perf analyze`, in any order."""
+    kind: str | None = None
+    service: str | None = None
+    for word in args:
+        lowered = word.lower()
+        if lowered in kinds or lowered in KIND_WORDS:
+            if kind is not None:
+                raise UsageError("Give at most one kind.")
+            kind = KIND_WORDS.get(lowered, lowered)
+        elif word in services:
+            if service is not None:
+                raise UsageError("Give at most one service.")
+            service = word
+        else:
+            raise UsageError(
+                f"`{word}` is neither a kind ({', '.join(sorted(KIND_WORDS))}) nor a service "
+                f"({', '.join(services) or 'none configured'})."
+            )
+    return kind, service
+
+
+@subcommand(
+    "analyze",
+    usage="/perf analyze [kind] [service]",
+    summary="tuning recommendations from the last 24 h (kinds: memory, concurrency, cache, throttling, capacity, "
+    "breaker), each checked by perfbot's guardrails",
+)
+def analyze_command(inv: Invocation) -> Reply:
+    from bot.analysis.analyzer import analyze
+    from bot.analysis.models import KINDS
+    from bot.analysis.publish import publish_recommendations
+    from bot.settings import get_settings
+    from bot.slack.render.analysis import summary_blocks, summary_text
+    from bot.slack.render.kit import fit
+
+    settings = get_settings()
+    kind, service = parse_analyze_args(inv.args, KINDS, settings.service_names)
+    blocks: list[dict[str, Any]] = []
+    texts = []
+    for name in [service] if service else settings.service_names:
+        result = analyze(name, kind)
+        publish_recommendations(result, channel=inv.channel_id, requester_id=inv.user_id)
+        blocks += summary_blocks(result)
+        texts.append(summary_text(result))
+    if not texts:
+        raise UsageError("No services are configured in perfbot.yml.")
+    return Reply(text=" · ".join(texts), blocks=fit(blocks))
+
+
+def ack_analyze(ack: Ack) -> None:
+    ack()
+
+
+def _where(body: dict[str, Any]) -> tuple[str, str]:
+    """The channel and the alarm message's thread of the click."""
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    ts = str(message.get("thread_ts") or message.get("ts") or container.get("message_ts") or "")
+    return channel, ts
+
+
+def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
+    """Lazy: analyse the alarm's service, with the alarm's text as untrusted context, in the alarm's thread."""
+    if request.headers.get("x-slack-retry-num"):
+        return  # Slack re-sent a click we already acknowledged: the first delivery is doing the work
+    from bot.analysis.alarm_context import alarm_context
+    from bot.analysis.analyzer import analyze
+    from bot.analysis.publish import publish_analysis
+    from bot.settings import get_settings
+    from bot.slack.render.analysis import analysis_failed_text
+
+    alarm_name = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    user = str((body.get("user") or {}).get("id") or "")
+    channel, thread_ts = _where(body)
+    settings = get_settings()
+    context = alarm_context(settings, alarm_name)
+    if context.thread:
+        channel, thread_ts = context.thread
+    try:
+        result = analyze(context.service, context_text=context.text)
+    except Exception:
+        logger.exception("analyze_alarm_failed", extra={"alarm": alarm_name})
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts or None, text=analysis_failed_text(context.service)
+        )
+        return
+    publish_analysis(result, channel=channel, thread_ts=thread_ts or None, requester_id=user, client=client)
+
+
+def register(app: App) -> None:
+    app.action(ANALYZE_ALARM_ACTION)(ack=ack_analyze, lazy=[analyze_alarm])

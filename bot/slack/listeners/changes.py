@@ -1,0 +1,155 @@
+"""Change buttons (Approve, Reject, Undo, Revert) and `/perf audit`.
+
+Each button acks at once and does the work lazily. Buttons carry only the proposal id; who may do what is decided
+server-side (bot.changes.authorize), and every state change is a conditional write, so double clicks, concurrent
+approvers and Slack retries are harmless: one click wins, the others are told who did it and when.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+
+CHANGE_ID = re.compile(r"^chg-[0-9a-f]{10}$")
+DEFAULT_AUDIT_EVENTS = 10
+MAX_AUDIT_EVENTS = 100
+
+_members_lock = threading.Lock()
+_members: Any = None
+
+
+def ack_click(ack: Ack) -> None:
+    ack()
+
+
+def _members_of(client: WebClient) -> Any:
+    """Approver user-group membership from usergroups.users.list, cached per container."""
+    global _members  # noqa: PLW0603 — one cache per warm container
+    from bot.changes.authorize import CachedGroupMembers
+
+    with _members_lock:
+        if _members is None:
+            _members = CachedGroupMembers(lambda group: list(client.usergroups_users_list(usergroup=group)["users"]))
+        return _members
+
+
+def _click(body: dict[str, Any], context: BoltContext) -> tuple[str, Any]:
+    """(the button's value, the Click) — with Slack's and API Gateway's ids for the audit."""
+    from bot.changes.authorize import Click
+
+    action = (body.get("actions") or [{}])[0]
+    request = context.get("lambda_request") or {}
+    headers = request.get("headers") or {}
+    ids = {
+        "trigger_id": body.get("trigger_id", ""),
+        "action_ts": action.get("action_ts", ""),
+        "message_ts": (body.get("container") or {}).get("message_ts", ""),
+        "api_request_id": (request.get("requestContext") or {}).get("requestId", ""),
+        "slack_retry_num": headers.get("x-slack-retry-num", ""),
+    }
+    channel = body.get("channel") or {}
+    click = Click(
+        user=(body.get("user") or {}).get("id", ""),
+        channel_id=channel.get("id", ""),
+        channel_name=channel.get("name", ""),
+        slack_ids={k: str(v) for k, v in ids.items() if v},
+    )
+    return str(action.get("value", ""))[:64], click
+
+
+def _tell(respond: Respond, outcome: Any) -> None:
+    """Refusals and lost races get an ephemeral answer; everything else shows on the card itself."""
+    from bot.slack.render import changes as render
+
+    if outcome.status == "refused" and outcome.refusal is not None:
+        respond(text=render.refusal_text(outcome.refusal.message), response_type="ephemeral", replace_original=False)
+    elif outcome.status == "already" and outcome.proposal is not None:
+        respond(text=render.already_text(outcome.proposal), response_type="ephemeral", replace_original=False)
+
+
+def run_approve(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+    from bot.changes.apply import orchestrator
+    from bot.changes.cards import ChangeCards
+
+    proposal_id, click = _click(body, context)
+    cards = ChangeCards(client)
+    _tell(respond, orchestrator(progress=cards.refresh).approve(proposal_id, click, _members_of(client)))
+
+
+def run_reject(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+    from bot.changes.apply import orchestrator
+    from bot.changes.cards import ChangeCards
+    from bot.changes.decisions import reject
+
+    proposal_id, click = _click(body, context)
+    cards = ChangeCards(client)
+    outcome = reject(orchestrator(progress=cards.refresh), proposal_id, click, _members_of(client))
+    if outcome.status == "rejected" and outcome.proposal is not None:
+        cards.refresh(outcome.proposal)
+    _tell(respond, outcome)
+
+
+def run_undo(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """Undo (and Revert after a regression): a new inverse proposal, its card in the thread, approved by the clicker."""
+    from bot.changes.apply import orchestrator
+    from bot.changes.cards import ChangeCards
+    from bot.changes.decisions import request_undo
+    from bot.slack.render import changes as render
+
+    original_id, click = _click(body, context)
+    cards = ChangeCards(client)
+    orch = orchestrator(progress=cards.refresh)
+    members = _members_of(client)
+    outcome, undo = request_undo(orch, original_id, click, members)
+    if undo is None or outcome.proposal is None:
+        _tell(respond, outcome)
+        return
+    undo = cards.post(undo, thread_ts=outcome.proposal.message_ts or None)
+    if undo.risk == "high":  # two-person rule: the clicker requested this undo, someone else approves it
+        respond(text=render.undo_needs_other_text(undo), response_type="ephemeral", replace_original=False)
+        return
+    _tell(respond, orch.approve(undo.id, click, members))
+
+
+@subcommand(
+    "audit",
+    usage="/perf audit [n | change-id]",
+    summary="the last n audited change events (default 10), or the full history of one change",
+)
+def audit_command(inv: Invocation) -> Reply:
+    from bot.audit import audit_log
+    from bot.changes.proposals import UnknownProposal, proposal_store
+    from bot.slack.render import changes as render
+
+    arg = inv.args[0] if inv.args else str(DEFAULT_AUDIT_EVENTS)
+    log = audit_log()
+    if arg.isdigit():
+        n = int(arg)
+        if not 1 <= n <= MAX_AUDIT_EVENTS:
+            raise UsageError(f"n must be between 1 and {MAX_AUDIT_EVENTS}")
+        text, blocks = render.audit_blocks(log.latest(n), f"Audit log — last {n} events")
+        return Reply(text=text, blocks=blocks)
+    if not CHANGE_ID.match(arg):
+        raise UsageError(f"'{arg}' is neither a number nor a change id (like chg-0123456789)")
+    events = log.for_change(arg)
+    try:
+        undone_by = proposal_store().get(arg).undone_by
+    except UnknownProposal:
+        undone_by = ""
+    if undone_by:
+        events = sorted([*events, *log.for_change(undone_by)], key=lambda e: e.seq)
+    text, blocks = render.audit_blocks(events, f"Audit log — {arg}")
+    return Reply(text=text, blocks=blocks)
+
+
+def register(app: App) -> None:
+    app.action("approve_proposal")(ack=ack_click, lazy=[run_approve])
+    app.action("reject_proposal")(ack=ack_click, lazy=[run_reject])
+    app.action("undo_change")(ack=ack_click, lazy=[run_undo])
+    app.action("revert_change")(ack=ack_click, lazy=[run_undo])

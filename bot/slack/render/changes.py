@@ -1,0 +1,242 @@
+"""Change cards: the proposal with Approve/Reject, then "applying… by @user", the result with Undo, the failure or
+drift text; the verification reply; refusals; the audit listing. Buttons carry only the proposal id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.slack.render.kit import (
+    Block,
+    actions,
+    button,
+    confirm,
+    context,
+    escape,
+    fallback,
+    fields_section,
+    fit,
+    header,
+    section,
+    truncate,
+)
+
+if TYPE_CHECKING:
+    from bot.changes.verify import Verification
+
+    from bot.audit.models import AuditEvent
+    from bot.changes.models import Proposal
+
+APPROVE, REJECT, UNDO, REVERT = "approve_proposal", "reject_proposal", "undo_change", "revert_change"
+TITLES = {
+    "lambda_memory": "Lambda memory",
+    "lambda_provisioned_concurrency": "Provisioned concurrency",
+    "apigw_cache": "API Gateway cache",
+    "apigw_throttling": "API Gateway throttling",
+    "dynamodb_capacity": "DynamoDB capacity",
+    "breaker_thresholds": "Circuit-breaker thresholds",
+}
+RISK_ICON = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}
+
+
+def _cache(v: dict[str, Any]) -> str:
+    if not v["enabled"]:
+        return "off"
+    size = f", {v['cluster_size_gb']} GB" if v.get("cluster_size_gb") else ""
+    return f"on{size}" + (f", TTL {v['ttl_s']} s" if "ttl_s" in v else "")
+
+
+VALUE_TEXT: dict[str, tuple[str, Any]] = {  # kind → (field that must be present, formatter)
+    "lambda_memory": ("memory_mb", lambda v: f"{v['memory_mb']} MB"),
+    "lambda_provisioned_concurrency": ("units", lambda v: f"{v['units']} units" if v["units"] else "none"),
+    "apigw_cache": ("enabled", _cache),
+    "apigw_throttling": ("rate_limit", lambda v: f"rate {float(v['rate_limit']):g} rps / burst {v.get('burst_limit')}"),
+    "dynamodb_capacity": ("read_units", lambda v: f"{v['read_units']} RCU / {v.get('write_units')} WCU"),
+}
+
+
+def values_text(kind: str, values: dict[str, Any]) -> str:
+    """Values in the words an SRE would use (``1024 MB``, ``rate 1000 rps / burst 2000``)."""
+    if not values:
+        return "unknown"
+    required, render = VALUE_TEXT.get(kind, ("", None))
+    if render is not None and required in values:
+        return str(render(values))
+    return ", ".join(f"{k.replace('_', ' ')} {val}" for k, val in values.items())
+
+
+def _when(iso: str) -> str:
+    try:
+        stamp = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"<!date^{int(stamp.timestamp())}^{{date_short_pretty}} {{time}}|{stamp.strftime('%Y-%m-%d %H:%M UTC')}>"
+
+
+def _who(user: str) -> str:
+    return f"<@{user}>" if user.startswith(("U", "W")) else escape(user)
+
+
+def title(p: Proposal) -> str:
+    verb = "Undo" if p.undo_of else "Proposed change"
+    return f"{verb}: {TITLES.get(p.kind, p.kind)} — {p.target}"
+
+
+def _impact(p: Proposal) -> str:
+    parts = []
+    if p.impact.p95_ms_delta is not None:
+        parts.append(f"p95 {p.impact.p95_ms_delta:+.0f} ms")
+    if p.impact.monthly_cost_delta_usd is not None:
+        parts.append(f"{p.impact.monthly_cost_delta_usd:+,.2f} $/month")
+    if p.impact.summary:
+        parts.append(escape(p.impact.summary))
+    return " · ".join(parts) or "not estimated"
+
+
+def _body(p: Proposal) -> list[Block]:
+    blocks = [
+        header(title(p)),
+        fields_section(
+            [
+                f"*Now*\n{escape(values_text(p.kind, p.before))}",
+                f"*Proposed*\n{escape(values_text(p.kind, p.after))}",
+                f"*Expected impact*\n{_impact(p)}",
+                f"*Risk*\n{RISK_ICON.get(p.risk, '')} {p.risk} · confidence {p.confidence:.0%}",
+            ]
+        ),
+    ]
+    if p.rationale:
+        blocks.append(section(escape(p.rationale)))  # model or rule text: data, never markup
+    blocks.append(context(f"`{p.id}` · service {escape(p.service)} · source {escape(p.source)}"))
+    return blocks
+
+
+def _pending(p: Proposal) -> list[Block]:
+    before, after = values_text(p.kind, p.before), values_text(p.kind, p.after)
+    dialog = None
+    if p.risk == "high":  # Slack shows this dialog before it sends the click
+        dialog = confirm(
+            "Apply a high-risk change?",
+            f"{TITLES.get(p.kind, p.kind)} of {escape(p.target)}: {escape(before)} → {escape(after)}.",
+            ok="Apply",
+        )
+    return [
+        actions(
+            button("Approve", APPROVE, p.id, style="primary", confirm_dialog=dialog),
+            button("Reject", REJECT, p.id),
+            block_id=f"proposal:{p.id}",
+        ),
+        context(
+            f"Requested by {_who(p.requester)} · approve before <!date^{p.approve_by}^{{date_short_pretty}} "
+            f"{{time}}|{datetime.fromtimestamp(p.approve_by, UTC):%Y-%m-%d %H:%M} UTC>"
+        ),
+    ]
+
+
+def _applied(p: Proposal) -> list[Block]:
+    before, shown = values_text(p.kind, p.before), values_text(p.kind, p.read_back or p.after)
+    text = (
+        f":white_check_mark: *Applied* by {_who(p.approved_by)} at {_when(p.applied_at)}: "
+        f"{escape(before)} → {escape(shown)} (read back from AWS)"
+    )
+    if p.verification:
+        text += f"\n{escape(p.verification)}"
+    return [section(text), actions(button("Undo", UNDO, p.id), block_id=f"applied:{p.id}")]
+
+
+def _status(p: Proposal) -> list[Block]:
+    before = values_text(p.kind, p.before)
+    if p.state == "proposed":
+        return _pending(p)
+    if p.state == "applied":
+        return _applied(p)
+    if p.state in ("approved", "applying"):
+        return [section(f":hourglass_flowing_sand: Applying… approved by {_who(p.approved_by)}")]
+    if p.state == "rolled_back":
+        return [
+            section(
+                f":leftwards_arrow_with_hook: Applied by {_who(p.approved_by)}, then *undone* (`{p.undone_by}`): "
+                f"back to {escape(before)}."
+            )
+        ]
+    simple = {
+        "rejected": f":no_entry_sign: Rejected by {_who(p.approved_by)}. Nothing was changed.",
+        "expired": ":hourglass: Expired without a decision. Nothing was changed.",
+    }
+    return [section(simple.get(p.state) or failure_text(p))]
+
+
+def failure_text(p: Proposal) -> str:
+    if p.error == "drift":
+        return (
+            f":warning: *Not applied — the live value changed* since this was proposed: it is now "
+            f"{escape(values_text(p.kind, p.live))}, the proposal assumed {escape(values_text(p.kind, p.before))}. "
+            "Nothing was changed; run the analysis again."
+        )
+    live = values_text(p.kind, p.live) if p.live else "could not be read"
+    return (
+        f":x: *Applying failed* (approved by {_who(p.approved_by)}): {escape(truncate(p.error, 600))}\n"
+        f"The resource is now: {escape(live)}."
+    )
+
+
+def card(p: Proposal) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) of the proposal's card in its current state."""
+    return fallback(f"{title(p)} ({p.state})"), fit(_body(p) + _status(p))
+
+
+def already_text(p: Proposal) -> str:
+    if p.state in ("applied", "rolled_back"):
+        return f"Already applied by {_who(p.approved_by)} at {_when(p.applied_at)}. Nothing else was changed."
+    if p.state in ("approved", "applying"):
+        return f"{_who(p.approved_by)} is applying this change right now."
+    if p.state == "rejected":
+        return f"Already rejected by {_who(p.approved_by)}."
+    if p.state == "failed":
+        return "This change was already attempted and did not apply; see the card."
+    return f"This proposal is {p.state}; nothing was changed."
+
+
+def refusal_text(message: str) -> str:
+    return f":lock: {message}"
+
+
+def undo_needs_other_text(undo: Proposal) -> str:
+    return f"The undo (`{undo.id}`) is high-risk: another approver has to approve it in the thread."
+
+
+def verification_blocks(p: Proposal, v: Verification, *, reverted: bool) -> tuple[str, list[Block]]:
+    icon = ":chart_with_downwards_trend:" if v.regression else ":white_check_mark:"
+    text = f"{icon} *Verification* of `{p.id}` ({TITLES.get(p.kind, p.kind)} {escape(p.target)}): {escape(v.summary)}"
+    blocks = [section(text)]
+    if v.regression and not reverted and p.state == "applied":
+        dialog = confirm("Revert this change?", f"Restore {escape(values_text(p.kind, p.before))}.", ok="Revert")
+        blocks.append(actions(button("Revert", REVERT, p.id, style="danger", confirm_dialog=dialog)))
+    if reverted:
+        blocks.append(context("Reverted automatically (changes.auto_revert_on_regression)."))
+    return fallback(f"Verification of {p.id}: {v.summary}"), blocks
+
+
+def audit_blocks(events: list[AuditEvent], heading: str) -> tuple[str, list[Block]]:
+    if not events:
+        return "No audit events.", [section("No audit events yet.")]
+    lines = []
+    for e in events:
+        change = f" `{e.change_id}`" if e.change_id else ""
+        values = ""
+        if e.before or e.after:
+            values = f" {escape(values_text(e.kind, e.before))} → {escape(values_text(e.kind, e.after))}"
+        detail = f" — {escape(truncate(e.detail, 160))}" if e.detail and e.action in ("refused", "failed") else ""
+        lines.append(
+            f"`#{e.seq}` {e.at[:19].replace('T', ' ')} *{e.action}*{change} {escape(e.resource)}{values} "
+            f"by {_who(e.actor)}{detail}"
+        )
+    blocks = [header(heading)]
+    chunk: list[str] = []
+    for line in lines:  # sections hold 3000 characters; split the listing over several
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    return fallback(f"{heading}: {len(events)} events"), fit(blocks)

@@ -1,0 +1,93 @@
+"""Exactly once: 100 concurrent approvals of one proposal, and a burst of signed clicks and Slack retries."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from bot.audit import audit_log
+from bot.changes.apply import orchestrator
+from bot.changes.authorize import Click
+from bot.changes.proposals import propose
+from bot.devstack import slack_requests
+from tests.unit.changes import monitored
+from tests.unit.changes.aws_hooks import count_calls
+from tests.unit.changes.factories import memory_rec
+from tests.unit.changes.slack_clicks import buttons, card_for, card_text, click_event, ephemerals_for
+
+pytestmark = pytest.mark.functional
+ALICE, CAROL = "U0APPROVER1", "U0APPROVER2"
+
+
+@pytest.fixture
+def function(stack: Any) -> Any:
+    monitored.create_function(memory_mb=1024)
+    stack.slack.add_user(ALICE, "alice", "Alice Approver")
+    stack.slack.add_user(CAROL, "carol", "Carol Approver")
+    return stack
+
+
+def test_100_concurrent_approvals_apply_once(function: Any) -> None:
+    p = propose(memory_rec(), "perfbot", function.slack.channel_id("#perf-alerts"))
+    orch = orchestrator()
+    barrier = threading.Barrier(100)
+    statuses: list[str] = []
+
+    def approve(i: int) -> None:
+        clicker = Click(user=(ALICE, CAROL)[i % 2], channel_id=p.channel, channel_name="perf-alerts")
+        barrier.wait()
+        statuses.append(orch.approve(p.id, clicker, lambda _g: []).status)
+
+    with count_calls("lambda", "UpdateFunctionConfiguration") as updates:
+        threads = [threading.Thread(target=approve, args=(i,)) for i in range(100)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(updates) == 1
+    assert Counter(statuses) == {"applied": 1, "already": 99}
+    assert [e.action for e in audit_log().for_change(p.id)].count("applied") == 1
+    assert [e.action for e in audit_log().for_change(p.id)].count("approved") == 1
+    assert monitored.memory_of() == 1536
+    assert audit_log().verify_chain().ok
+
+
+def test_concurrent_signed_clicks_and_slack_retries_apply_once(function: Any, slack_handler: Any) -> None:
+    p = card_for(function, memory_rec())
+    events = [
+        click_event(
+            function,
+            "approve_proposal",
+            p.id,
+            user=(ALICE, CAROL)[i % 2],
+            message_ts=p.message_ts,
+            retry_num=(i % 3) or None,
+        )
+        for i in range(24)
+    ]
+    barrier = threading.Barrier(len(events))
+    responses: list[int] = []
+
+    def send(event: dict[str, Any]) -> None:
+        barrier.wait()
+        responses.append(slack_handler.handler(event, slack_requests.LambdaContext())["statusCode"])
+
+    with count_calls("lambda", "UpdateFunctionConfiguration") as updates:
+        threads = [threading.Thread(target=send, args=(e,)) for e in events]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert slack_handler.lazy_work.wait_idle(60)
+    assert responses == [200] * len(events)  # every click is acknowledged at once
+    assert len(updates) == 1
+    actions = [e.action for e in audit_log().for_change(p.id)]
+    assert actions == ["proposed", "approved", "applied"]
+    assert monitored.memory_of() == 1536
+    assert "Applied" in card_text(function, p) and buttons(function, p) == ["undo_change"]
+    told = ephemerals_for(function, ALICE) + ephemerals_for(function, CAROL)
+    assert len(told) == len(events) - 1  # every losing click hears who won
+    assert all("Already applied by" in t or "is applying this change right now" in t for t in told)

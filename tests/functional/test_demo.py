@@ -1,0 +1,26 @@
+"""`make demo` on a fresh process: exits 0 and prints the channel transcript (each chapter checks its own promises)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.functional
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_tells_the_whole_story() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_", "PERFBOT_"))}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    transcript = completed.stdout
+    assert "#perf-alerts" in transcript
+    assert "/perf help" in transcript  # the help answer lists itself
+    assert "I don't know `/perf slaa`" in transcript or "I don't know /perf slaa" in transcript

@@ -1,0 +1,40 @@
+"""Recommendations and proposals for change tests (the value shapes of bot/analysis/models.py)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bot.analysis.models import Impact, Recommendation
+from bot.changes.models import Proposal
+from bot.changes.proposals import new_id
+
+
+def memory_rec(before: int = 1024, after: int = 1536, risk: str = "medium") -> Recommendation:
+    return Recommendation(
+        kind="lambda_memory",
+        service="monitoring-api",
+        target="monitoring-api-dev",
+        current={"memory_mb": before},
+        proposed={"memory_mb": after},
+        rationale="p95 duration 4200 ms at 1024 MB; CPU scales with memory.",
+        impact=Impact(p95_ms_delta=-900, monthly_cost_delta_usd=12.5, summary="faster"),
+        confidence=0.8,
+        risk=risk,
+    )
+
+
+def proposal(**fields: Any) -> Proposal:
+    data: dict[str, Any] = {
+        "id": new_id(),
+        "kind": "lambda_memory",
+        "service": "monitoring-api",
+        "target": "monitoring-api-dev",
+        "before": {"memory_mb": 1024},
+        "after": {"memory_mb": 1536},
+        "risk": "medium",
+        "requester": "U0REQUESTR",
+        "channel": "C0PERFALRT",
+        "approve_by": int(time.time()) + 3600,
+    }
+    return Proposal.model_validate(data | fields)

@@ -1,0 +1,74 @@
+"""Drive change buttons the way Slack does: signed block_actions requests through handlers.slack.handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.analysis.models import Recommendation
+from bot.changes.cards import ChangeCards
+from bot.changes.models import Proposal
+from bot.changes.proposals import propose
+from bot.devstack import slack_requests
+from bot.devstack.demo.stage import block_actions_payload
+
+CHANNEL = "#perf-alerts"
+
+
+def card_for(stack: Any, rec: Recommendation, requester: str = "perfbot", channel: str = CHANNEL) -> Proposal:
+    """Store ``rec`` as a proposal and post its card, as publish_recommendations does."""
+    from bot.slack.app import slack_client
+
+    return ChangeCards(slack_client()).post(propose(rec, requester, stack.slack.channel_id(channel)))
+
+
+def post_card(stack: Any, p: Proposal) -> Proposal:
+    from bot.slack.app import slack_client
+
+    return ChangeCards(slack_client()).post(p)
+
+
+def click_event(
+    stack: Any,
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    channel: str = CHANNEL,
+    message_ts: str = "",
+    retry_num: int | None = None,
+) -> dict[str, Any]:
+    channel_id = stack.slack.channel_id(channel)
+    payload = block_actions_payload(
+        action_id,
+        value,
+        user=user,
+        channel_id=channel_id,
+        channel_name=channel.lstrip("#"),
+        message={"type": "message", "ts": message_ts},
+        response_url=stack.slack.response_url(channel_id, user, message_ts or None),
+    )
+    event = slack_requests.signed_event(slack_requests.block_action_body(payload), stack.signing_secret)
+    if retry_num is not None:
+        event["headers"] |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
+    return event
+
+
+def click(slack_handler: Any, stack: Any, action_id: str, value: str, **kwargs: Any) -> dict[str, Any]:
+    """One click, then wait for its lazy work; returns the HTTP response the handler gave Slack."""
+    response = slack_handler.handler(click_event(stack, action_id, value, **kwargs), slack_requests.LambdaContext())
+    slack_handler.lazy_work.wait_idle()
+    return dict(response)
+
+
+def card_text(stack: Any, p: Proposal, channel: str = CHANNEL) -> str:
+    [message] = [m for m in stack.slack.messages(channel) if m.ts == p.message_ts]
+    return str(message.plain_text())
+
+
+def buttons(stack: Any, p: Proposal, channel: str = CHANNEL) -> list[str]:
+    [message] = [m for m in stack.slack.messages(channel) if m.ts == p.message_ts]
+    return [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def ephemerals_for(stack: Any, user: str) -> list[str]:
+    return [m.plain_text() for m in stack.slack.ephemerals(user=user)]

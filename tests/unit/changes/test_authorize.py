@@ -1,0 +1,81 @@
+"""Who may approve what, where — decided by code from the configuration, whatever the card looked like."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.changes.authorize import CachedGroupMembers, Click, authorize
+from bot.settings import Approvers, Settings, SlackSettings, Tables
+from tests.unit.changes.factories import proposal
+
+APPROVER, OTHER_APPROVER, GROUP_MEMBER, STRANGER = "U0APPROVER1", "U0APPROVER2", "U0INGROUP1", "U0STRANGER"
+
+
+def settings(channels: list[str] | None = None) -> Settings:
+    return Settings(
+        tables=Tables(state="s", audit="a", idempotency="i"),
+        slack=SlackSettings(alarm_channel="#perf-alerts", digest_channel="#perf-reports"),
+        approvers=Approvers(users=[APPROVER, OTHER_APPROVER], usergroups=["S0APPROVE"], channels=channels or []),
+    )
+
+
+def members(group: str) -> list[str]:
+    return [GROUP_MEMBER] if group == "S0APPROVE" else []
+
+
+def click(user: str = APPROVER, channel_id: str = "C0PERFALRT", name: str = "perf-alerts") -> Click:
+    return Click(user=user, channel_id=channel_id, channel_name=name)
+
+
+def test_configured_approver_in_the_alarm_channel_may_approve() -> None:
+    assert authorize(proposal(), click(), settings(), members) is None
+
+
+def test_member_of_an_approver_group_may_approve() -> None:
+    assert authorize(proposal(), click(GROUP_MEMBER), settings(), members) is None
+
+
+@pytest.mark.parametrize(
+    ("p", "c", "channels", "reason"),
+    [
+        (None, click(), None, "unknown"),
+        (proposal(approve_by=int(time.time()) - 1), click(), None, "expired"),
+        (proposal(state="expired"), click(), None, "expired"),
+        (proposal(), click(STRANGER), None, "not_approver"),
+        (proposal(), click(channel_id="C0RANDOM01", name="random"), None, "wrong_channel"),
+        (proposal(), click(channel_id="C0PERFALRT", name="perf-alerts"), ["#perf-changes"], "wrong_channel"),
+        (proposal(risk="high", requester=APPROVER), click(APPROVER), None, "own_high_risk"),
+    ],
+)
+def test_refusals(p: object, c: Click, channels: list[str] | None, reason: str) -> None:
+    refusal = authorize(p, c, settings(channels), members)  # type: ignore[arg-type]
+    assert refusal is not None and refusal.reason == reason
+    assert refusal.message
+
+
+def test_high_risk_needs_someone_other_than_the_requester() -> None:
+    high = proposal(risk="high", requester=APPROVER)
+    assert authorize(high, click(OTHER_APPROVER), settings(), members) is None
+    assert authorize(proposal(risk="medium", requester=APPROVER), click(APPROVER), settings(), members) is None
+
+
+def test_allowed_channels_match_by_id_or_name() -> None:
+    assert authorize(proposal(), click(channel_id="C0CHANGES1", name="x"), settings(["C0CHANGES1"]), members) is None
+    assert (
+        authorize(proposal(), click(channel_id="C0X", name="perf-changes"), settings(["#perf-changes"]), members)
+        is None
+    )
+
+
+def test_group_membership_is_cached() -> None:
+    calls: list[str] = []
+
+    def fetch(group: str) -> list[str]:
+        calls.append(group)
+        return [GROUP_MEMBER]
+
+    cached = CachedGroupMembers(fetch, ttl_s=60)
+    assert cached("S0APPROVE") == cached("S0APPROVE") == [GROUP_MEMBER]
+    assert calls == ["S0APPROVE"]

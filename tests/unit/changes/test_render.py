@@ -1,0 +1,79 @@
+"""Change cards: only ids in buttons, a confirm dialog for high risk, outside text escaped, Slack's limits kept."""
+
+from __future__ import annotations
+
+import json
+
+from bot.audit import AuditEvent
+from bot.changes.verify import Verification
+from bot.slack.render import changes as render
+from bot.slack.render.kit import MAX_BLOCKS
+from tests.unit.changes.factories import proposal
+
+
+def dump(blocks: object) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def buttons(blocks: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]  # type: ignore[attr-defined]
+
+
+def test_pending_card_buttons_carry_only_the_id() -> None:
+    p = proposal()
+    _, blocks = render.card(p)
+    found = buttons(blocks)
+    assert [(b["action_id"], b["value"]) for b in found] == [("approve_proposal", p.id), ("reject_proposal", p.id)]
+    assert all("confirm" not in b for b in found)
+    assert "1024 MB" in dump(blocks) and "1536 MB" in dump(blocks)
+
+
+def test_high_risk_approve_asks_for_confirmation() -> None:
+    _, blocks = render.card(proposal(risk="high"))
+    approve = buttons(blocks)[0]
+    assert approve["style"] == "primary" and "confirm" in approve
+
+
+def test_hostile_rationale_is_escaped() -> None:
+    _, blocks = render.card(proposal(rationale="<!channel> click <https://evil.example|here> & approve"))
+    text = dump(blocks)
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp; approve" in text
+
+
+def test_card_follows_the_states() -> None:
+    applying = proposal(state="applying", approved_by="U0APPROVER1")
+    assert "Applying… approved by <@U0APPROVER1>" in dump(render.card(applying)[1])
+    applied = proposal(
+        state="applied",
+        approved_by="U0APPROVER1",
+        applied_at="2026-11-26T19:00:00+00:00",
+        read_back={"memory_mb": 1536},
+    )
+    _, blocks = render.card(applied)
+    assert [b["action_id"] for b in buttons(blocks)] == ["undo_change"]
+    drift = proposal(state="failed", error="drift", live={"memory_mb": 2048})
+    assert "now 2048 MB" in dump(render.card(drift)[1])
+    failed = proposal(state="failed", error="UpdateFunctionConfiguration failed: <boom>", live={"memory_mb": 1024})
+    text = dump(render.card(failed)[1])
+    assert "Applying failed" in text and "&lt;boom&gt;" in text and buttons(render.card(failed)[1]) == []
+
+
+def test_regression_offers_revert_only_when_not_reverted() -> None:
+    p = proposal(state="applied")
+    regression = Verification("Duration p95", 800, 1200, True, "worse")
+    assert [b["action_id"] for b in buttons(render.verification_blocks(p, regression, reverted=False)[1])] == [
+        "revert_change"
+    ]
+    assert buttons(render.verification_blocks(p, regression, reverted=True)[1]) == []
+    fine = Verification("Duration p95", 800, 600, False, "better")
+    assert buttons(render.verification_blocks(p, fine, reverted=False)[1]) == []
+
+
+def test_long_audit_listings_stay_within_slack_limits() -> None:
+    events = [
+        AuditEvent(action="refused", actor="U0BOB", change_id=f"chg-{i:010x}", resource="fn", detail="x" * 500, seq=i)
+        for i in range(400)
+    ]
+    _, blocks = render.audit_blocks(events, "Audit log")
+    assert len(blocks) <= MAX_BLOCKS
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
