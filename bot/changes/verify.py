@@ -37,7 +37,7 @@ class Verification:
 
 
 def metric_for(p: Proposal, settings: Settings) -> MetricQuery:
-    """The metric a change of this kind is meant to improve (p95 latency of the layer it touches)."""
+    """The metric a change of this kind is meant to improve (p95 latency of the layer it touches; DynamoDB: average)."""
     return metrics_for(p, settings)[0]
 
 
@@ -56,7 +56,7 @@ def metrics_for(p: Proposal, settings: Settings) -> list[MetricQuery]:
                 namespace="AWS/DynamoDB",
                 metric="SuccessfulRequestLatency",
                 dimensions=(("TableName", p.target), *((("Operation", op),) if op else ())),
-                stat="p95",
+                stat="Average",  # DynamoDB vends no percentiles of SuccessfulRequestLatency
                 period=60,
             )
             for i, op in enumerate(operations)
@@ -80,7 +80,7 @@ def measure(p: Proposal, settings: Settings, gateway: CloudWatchGateway | None =
     points = [(t, v) for s in answer.values() for t, v in zip(s.timestamps, s.values, strict=True)]
     before = [v for t, v in points if t < applied]
     after = [v for t, v in points if t >= applied]
-    label = f"{queries[0].metric} p95"
+    label = f"{queries[0].metric} {'average' if queries[0].stat == 'Average' else queries[0].stat}"
     if not before or not after:
         return Verification(label, None, None, False, f"not enough {label} data to compare before and after")
     b, a = statistics.median(before), statistics.median(after)

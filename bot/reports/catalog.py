@@ -47,7 +47,14 @@ CATALOG: dict[str, CatalogMetric] = {
             "executions",
         ),
         CatalogMetric(
-            "dynamodb-latency", "DynamoDB latency", "AWS/DynamoDB", "SuccessfulRequestLatency", "table", "p95", "ms"
+            # no p95: DynamoDB vends SuccessfulRequestLatency as Min/Max/Sum/Average/SampleCount only
+            "dynamodb-latency",
+            "DynamoDB latency",
+            "AWS/DynamoDB",
+            "SuccessfulRequestLatency",
+            "table",
+            "Average",
+            "ms",
         ),
         CatalogMetric(
             "read-capacity",

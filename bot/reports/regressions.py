@@ -39,8 +39,9 @@ def _watched(services: list[Service]) -> list[tuple[str, str, str, MetricQuery]]
             for n, operation in enumerate(table.latency_operations or [""]):
                 dims = table_dimensions(table.name, operation)
                 qid = f"s{i}_tb{k}_{n}"
-                query = MetricQuery(qid, "AWS/DynamoDB", "SuccessfulRequestLatency", dims, "p95", HOUR)
-                out.append((s.name, "DynamoDB latency p95", f"{table.name} {operation}".strip(), query))
+                # DynamoDB vends no percentiles of SuccessfulRequestLatency; its hourly Average is compared instead
+                query = MetricQuery(qid, "AWS/DynamoDB", "SuccessfulRequestLatency", dims, "Average", HOUR)
+                out.append((s.name, "DynamoDB latency (average)", f"{table.name} {operation}".strip(), query))
     return out
 
 

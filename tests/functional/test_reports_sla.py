@@ -7,6 +7,7 @@ the counts inside each window) — never read back from the report code.
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,9 +46,14 @@ TRAFFIC = [
 LATENCY_RECENT = [float(v) for v in range(10, 210)]  # 200 values 2 h ago
 LATENCY_OLD = [900.0] * 40  # 2 days ago: in the 7 d window, not in 24 h
 DURATION_RECENT = [120.0] * 90 + [6200.0] * 10  # p95 above the 5000 ms target
-DYNAMO_QUERY = [float(v) for v in range(30, 50)]  # p95 = 48 ms: within 10 % of the 50 ms target
+# DynamoDB vends SuccessfulRequestLatency as statistic sets per operation (no raw values, so no percentiles)
+DYNAMO_QUERY = [float(v) for v in range(38, 59)]  # average 48 ms: within 10 % of the 50 ms target
 DYNAMO_PUT = [20.0] * 20
-DYNAMO_TABLE_ONLY = [500.0] * 20  # the TableName-only series: ignored when operations are configured
+DYNAMO_TABLE_ONLY = [500.0] * 20  # a TableName-only series (AWS has none): ignored when operations are configured
+
+
+def statistic_set(values: list[float]) -> dict[str, float]:
+    return {"SampleCount": len(values), "Sum": sum(values), "Minimum": min(values), "Maximum": max(values)}
 
 
 def nearest_rank(values: list[float], p: float) -> float:
@@ -85,7 +91,8 @@ def write_known_datapoints(endpoint: str) -> None:
     _put(cw, "AWS/Lambda", "Duration", lam, end - timedelta(minutes=30), Values=DURATION_RECENT)
     for operation, values in (("Query", DYNAMO_QUERY), ("PutItem", DYNAMO_PUT), ("", DYNAMO_TABLE_ONLY)):
         dims = tab | ({"Operation": operation} if operation else {})
-        _put(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", dims, end - timedelta(minutes=40), Values=values)
+        when = end - timedelta(minutes=40)
+        _put(cw, "AWS/DynamoDB", "SuccessfulRequestLatency", dims, when, StatisticValues=statistic_set(values))
 
 
 def totals(within: timedelta) -> tuple[float, float, float]:
@@ -139,7 +146,7 @@ def test_every_number_of_the_24h_report_matches_the_datapoints(known: Devstack) 
     assert m["latency_p95"].value == nearest_rank(LATENCY_RECENT, 95)  # the old 900 ms values are outside 24 h
     assert m["apigw_p95"].value == nearest_rank(LATENCY_RECENT, 95)
     assert m[f"lambda_p95:{FUNCTION}"].value == nearest_rank(DURATION_RECENT, 95)
-    slowest = max(nearest_rank(DYNAMO_QUERY, 95), nearest_rank(DYNAMO_PUT, 95))  # perfbot.yml: Query, PutItem
+    slowest = max(statistics.mean(DYNAMO_QUERY), statistics.mean(DYNAMO_PUT))  # perfbot.yml: Query, PutItem
     assert m[f"dynamodb_p95:{TABLE}"].value == slowest and "slowest of Query" in m[f"dynamodb_p95:{TABLE}"].detail
     assert m["breaker_recovery"].value == pytest.approx(RECOVERY_S)
 
@@ -169,7 +176,7 @@ def test_marks_follow_the_objectives(known: Devstack) -> None:
     assert m["latency_p95"].mark is Mark.PASS  # 199 ms < 500 ms
     assert m["apigw_p95"].mark is Mark.BREACH  # 199 ms > 100 ms
     assert m[f"lambda_p95:{FUNCTION}"].mark is Mark.BREACH  # 6200 ms > 5000 ms
-    assert m[f"dynamodb_p95:{TABLE}"].mark is Mark.AT_RISK  # 48 ms: within 10 % of 50 ms
+    assert m[f"dynamodb_p95:{TABLE}"].mark is Mark.AT_RISK  # 48 ms average: within 10 % of 50 ms
     assert m["breaker_recovery"].mark is Mark.PASS  # 42 s < 54 s (within 10 % of the 60 s SLO would be at risk)
     assert service.mark is Mark.BREACH
 

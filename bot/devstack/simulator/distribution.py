@@ -90,3 +90,14 @@ class Distribution:
 
     def datum(self) -> dict[str, list[float]]:
         return {"Values": list(self.values), "Counts": [float(c) for c in self.counts]}
+
+    def statistic_set(self) -> dict[str, dict[str, float]]:
+        """The minute as an aggregate only — how AWS vends metrics it keeps no raw values of (no percentiles)."""
+        return {
+            "StatisticValues": {
+                "SampleCount": float(self.total),
+                "Sum": sum(v * c for v, c in zip(self.values, self.counts, strict=True)),
+                "Minimum": self.values[0],
+                "Maximum": self.values[-1],
+            }
+        }
