@@ -5,6 +5,7 @@ A resource that cannot be read is left out with a note ("could not read …") in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.analysis.inputs import ApiInputs, BreakerInputs, LambdaInputs, ServiceInputs, TableInputs
@@ -115,7 +116,11 @@ def gather(settings: Settings, service: Service, *, now: datetime | None = None)
     window_h = settings.analysis.window_h
     lambdas = [fn for ref in service.lambda_functions if (fn := _lambda_config(ref.name, ref.alias, notes))]
     api, get_methods = _api_config(service, notes)
-    tables = [t for ref in service.dynamodb_tables if (t := _table_config(ref.name, notes))]
+    tables = [
+        replace(t, latency_operations=tuple(ref.latency_operations))
+        for ref in service.dynamodb_tables
+        if (t := _table_config(ref.name, notes))
+    ]
     breaker = _breaker(settings, service.breaker_key, notes) if service.breaker_key else None
     inputs = ServiceInputs(
         service=service.name, window_h=window_h, lambdas=lambdas, api=api, tables=tables, breaker=breaker, notes=notes

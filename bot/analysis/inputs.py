@@ -137,7 +137,8 @@ class TableInputs:
     consumed_write_avg: float | None = None
     read_throttles: float = 0.0
     write_throttles: float = 0.0
-    latency_p95_ms: float | None = None
+    latency_avg_ms: float | None = None  # SuccessfulRequestLatency Average: DynamoDB vends no percentiles of it
+    latency_operations: tuple[str, ...] = ()  # AWS publishes that latency per TableName + Operation only
 
     @property
     def provisioned(self) -> bool:

@@ -40,8 +40,7 @@ TABLE_METRICS = {
     "wcu": ("ConsumedWriteCapacityUnits", "Sum", FIVE_MIN),
     "rthr": ("ReadThrottleEvents", "Sum", HOUR),
     "wthr": ("WriteThrottleEvents", "Sum", HOUR),
-    "lat": ("SuccessfulRequestLatency", "p95", HOUR),
-    "lavg": ("SuccessfulRequestLatency", "Average", HOUR),
+    "lavg": ("SuccessfulRequestLatency", "Average", HOUR),  # DynamoDB vends no percentiles of its latency
 }
 
 
@@ -67,6 +66,24 @@ def _p90(values: list[float]) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def _slowest_operation(qid: str, table: str, operations: tuple[str, ...], period: int) -> list[MetricQuery]:
+    """SuccessfulRequestLatency exists per TableName + Operation only: the slowest operation's average, per hour."""
+    parts = [
+        MetricQuery(
+            f"{qid}_{n}",
+            "AWS/DynamoDB",
+            "SuccessfulRequestLatency",
+            (("TableName", table), ("Operation", operation)),
+            "Average",
+            period,
+            return_data=False,
+        )
+        for n, operation in enumerate(operations)
+    ]
+    ids = ", ".join(p.id for p in parts)
+    return [*parts, MetricQuery(qid, expression=f"MAX([{ids}])", period=period, label=f"{table} slowest operation")]
 
 
 @dataclass
@@ -95,6 +112,9 @@ class MetricPlan:
         for k, table in enumerate(inputs.tables):
             dims = (("TableName", table.name),)
             for suffix, (metric, stat, period) in TABLE_METRICS.items():
+                if suffix == "lavg" and table.latency_operations:
+                    plan.queries += _slowest_operation(f"d{k}_{suffix}", table.name, table.latency_operations, period)
+                    continue
                 plan.queries.append(MetricQuery(f"d{k}_{suffix}", "AWS/DynamoDB", metric, dims, stat, period))
         return plan
 
@@ -175,5 +195,5 @@ class MetricPlan:
             consumed_write_avg=statistics.fmean(writes) if writes else None,
             read_throttles=sum(_values(series, f"d{k}_rthr")),
             write_throttles=sum(_values(series, f"d{k}_wthr")),
-            latency_p95_ms=_last(_values(series, f"d{k}_lat")),
+            latency_avg_ms=_last(_values(series, f"d{k}_lavg")),
         )

@@ -89,6 +89,7 @@ def test_the_analyze_button_answers_in_the_alarm_thread(incident_day: Any, stack
     replies = analysis_replies(stack, alarm_message.ts)
     summary = next(r for r in replies if "recommendation" in r.text)
     assert summary.text.startswith("1 recommendation for monitoring-api")
+    assert "Requested from alarm API-HighLatency-P95" in blocks_text(summary)
     assert any("API Gateway cache" in blocks_text(r) for r in replies if r is not summary)
     assert len(top_level(stack)) == 1  # nothing new in the channel itself
     assert all("<!channel>" not in blocks_text(r) for r in replies)

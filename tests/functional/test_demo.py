@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_demo_tells_the_whole_story() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_", "PERFBOT_"))}
     completed = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     transcript = completed.stdout

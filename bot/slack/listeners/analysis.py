@@ -117,6 +117,8 @@ def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest)
             channel=channel, thread_ts=thread_ts or None, text=analysis_failed_text(context.service)
         )
         return
+    if alarm_name:
+        result = result.model_copy(update={"notes": [f"Requested from alarm {alarm_name}", *result.notes]})
     publish_analysis(result, channel=channel, thread_ts=thread_ts or None, requester_id=user, client=client)
 
 

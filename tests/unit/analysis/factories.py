@@ -68,7 +68,7 @@ def healthy_table(**changes: Any) -> TableInputs:
         consumed_read_avg=12,
         consumed_write_peak=12,
         consumed_write_avg=6,
-        latency_p95_ms=12,
+        latency_avg_ms=12,
     )
     return replace(base, **changes)
 
