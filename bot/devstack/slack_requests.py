@@ -157,3 +157,77 @@ def signed_event(
     base64_body: bool = False,
 ) -> dict[str, Any]:
     return apigw_event(body, sign(body, signing_secret, timestamp), version=version, base64_body=base64_body)
+
+
+def block_actions_payload(
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    channel_id: str,
+    channel_name: str,
+    message: dict[str, Any],
+    response_url: str,
+    block_id: str = "",
+    team_id: str = "T0PERFBOT",
+) -> dict[str, Any]:
+    """A ``block_actions`` interaction payload as Slack sends it when a button on ``message`` is clicked."""
+    now = time.time()
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
+        "api_app_id": "A0PERFBOT",
+        "token": "deprecated-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message.get("ts", ""),
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        },
+        "trigger_id": f"{int(now)}.{uuid.uuid4().int % 10**12}.trigger",
+        "team": {"id": team_id, "domain": "perfbot-demo"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": channel_name},
+        "message": message,
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id or action_id,
+                "text": {"type": "plain_text", "text": action_id, "emoji": True},
+                "value": value,
+                "type": "button",
+                "action_ts": f"{now:.6f}",
+            }
+        ],
+    }
+
+
+def click_event(
+    emulator: Any,
+    signing_secret: str,
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    channel: str,
+    message_ts: str = "",
+    retry_num: int | None = None,
+) -> dict[str, Any]:
+    """The signed API Gateway event Slack sends when ``user`` clicks a button on a message in ``channel``."""
+    channel_id = emulator.channel_id(channel)
+    payload = block_actions_payload(
+        action_id,
+        value,
+        user=user,
+        channel_id=channel_id,
+        channel_name=channel.lstrip("#"),
+        message={"type": "message", "ts": message_ts},
+        response_url=emulator.response_url(channel_id, user, message_ts or None),
+    )
+    event = signed_event(block_action_body(payload), signing_secret)
+    if retry_num is not None:  # what Slack adds when it re-sends a request it got no timely answer for
+        event["headers"] |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
+    return event

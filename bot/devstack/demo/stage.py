@@ -96,19 +96,16 @@ class DemoStage:
         retry_num: int | None = None,
     ) -> dict[str, Any]:
         """Click a button on a message: a signed block_actions request through the Lambda handler, then wait."""
-        channel_id = self.emu.channel_id(channel)
-        payload = block_actions_payload(
+        event = slack_requests.click_event(
+            self.emu,
+            self.stack.signing_secret,
             action_id,
             value,
             user=user,
-            channel_id=channel_id,
-            channel_name=channel.lstrip("#"),
-            message={"type": "message", "ts": message_ts},
-            response_url=self.emu.response_url(channel_id, user, message_ts or None),
+            channel=channel,
+            message_ts=message_ts,
+            retry_num=retry_num,
         )
-        event = slack_requests.signed_event(slack_requests.block_action_body(payload), self.stack.signing_secret)
-        if retry_num is not None:  # what Slack adds when it re-sends a request it got no timely answer for
-            event["headers"] |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
         response = self.handler(event, slack_requests.LambdaContext())
         self.lazy_work.wait_idle()
         return dict(response)
@@ -142,52 +139,3 @@ class DemoStage:
             return 1
         print("\nDemo finished: every step did what it promised.")
         return 0
-
-
-def block_actions_payload(
-    action_id: str,
-    value: str,
-    *,
-    user: str,
-    channel_id: str,
-    channel_name: str,
-    message: dict[str, Any],
-    response_url: str,
-    block_id: str = "",
-    team_id: str = "T0PERFBOT",
-) -> dict[str, Any]:
-    """A ``block_actions`` interaction payload as Slack sends it when a button on ``message`` is clicked."""
-    import time
-    import uuid
-
-    now = time.time()
-    return {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
-        "api_app_id": "A0PERFBOT",
-        "token": "deprecated-verification-token",
-        "container": {
-            "type": "message",
-            "message_ts": message.get("ts", ""),
-            "channel_id": channel_id,
-            "is_ephemeral": False,
-        },
-        "trigger_id": f"{int(now)}.{uuid.uuid4().int % 10**12}.trigger",
-        "team": {"id": team_id, "domain": "perfbot-demo"},
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "channel": {"id": channel_id, "name": channel_name},
-        "message": message,
-        "state": {"values": {}},
-        "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id or action_id,
-                "text": {"type": "plain_text", "text": action_id, "emoji": True},
-                "value": value,
-                "type": "button",
-                "action_ts": f"{now:.6f}",
-            }
-        ],
-    }

@@ -22,10 +22,9 @@ from bot.slack.render.kit import (
 )
 
 if TYPE_CHECKING:
-    from bot.changes.verify import Verification
-
     from bot.audit.models import AuditEvent
     from bot.changes.models import Proposal
+    from bot.changes.verify import Verification
 
 APPROVE, REJECT, UNDO, REVERT = "approve_proposal", "reject_proposal", "undo_change", "revert_change"
 TITLES = {

@@ -9,7 +9,6 @@ from bot.changes.cards import ChangeCards
 from bot.changes.models import Proposal
 from bot.changes.proposals import propose
 from bot.devstack import slack_requests
-from bot.devstack.demo.stage import block_actions_payload
 
 CHANNEL = "#perf-alerts"
 
@@ -28,29 +27,11 @@ def post_card(stack: Any, p: Proposal) -> Proposal:
 
 
 def click_event(
-    stack: Any,
-    action_id: str,
-    value: str,
-    *,
-    user: str,
-    channel: str = CHANNEL,
-    message_ts: str = "",
-    retry_num: int | None = None,
+    stack: Any, action_id: str, value: str, *, user: str, channel: str = CHANNEL, **kw: Any
 ) -> dict[str, Any]:
-    channel_id = stack.slack.channel_id(channel)
-    payload = block_actions_payload(
-        action_id,
-        value,
-        user=user,
-        channel_id=channel_id,
-        channel_name=channel.lstrip("#"),
-        message={"type": "message", "ts": message_ts},
-        response_url=stack.slack.response_url(channel_id, user, message_ts or None),
+    return slack_requests.click_event(
+        stack.slack, stack.signing_secret, action_id, value, user=user, channel=channel, **kw
     )
-    event = slack_requests.signed_event(slack_requests.block_action_body(payload), stack.signing_secret)
-    if retry_num is not None:
-        event["headers"] |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
-    return event
 
 
 def click(slack_handler: Any, stack: Any, action_id: str, value: str, **kwargs: Any) -> dict[str, Any]:
