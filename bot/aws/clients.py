@@ -25,7 +25,8 @@ class AwsError(Exception):
     def wrap(cls, exc: Exception, action: str) -> AwsError:
         response = getattr(exc, "response", None) or {}
         error = response.get("Error", {})
-        code = str(error.get("Code", ""))
+        # botocore's own failures (no credentials, endpoint unreachable) have no AWS code: name the failure instead
+        code = str(error.get("Code", "")) or type(exc).__name__
         request_id = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
         message = error.get("Message") or str(exc)
         return cls(f"{action} failed: {code + ': ' if code else ''}{message}", code=code, request_id=request_id)
@@ -33,6 +34,10 @@ class AwsError(Exception):
 
 def client(service: str, region: str | None = None) -> Any:
     """A cached boto3 client with standard retries (throttling backs off) and bounded timeouts."""
+    if region is None:  # the configured region (perfbot.yml, overridden by AWS_REGION / AWS_DEFAULT_REGION)
+        from bot.settings import get_settings
+
+        region = get_settings().region
     key = (service, region)
     with _lock:
         if key not in _clients:

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 
 from bot.devstack import slack_requests
 from bot.devstack.stack import Devstack
-from tests.functional.test_reports_sla import LATENCY_RECENT, NOW, nearest_rank, totals, write_known_datapoints
+from tests.functional.test_reports_sla import LATENCY_RECENT, nearest_rank, totals, write_known_datapoints
 
 pytestmark = pytest.mark.functional
 
@@ -123,7 +124,7 @@ def test_perf_breaker_shows_the_shared_state(stack: Devstack, slack_handler: Any
     from bot.breaker import AdaptiveCircuitBreaker, DynamoBreakerStore
     from bot.settings import get_settings
 
-    clock = [NOW.timestamp() - 30]
+    clock = [time.time() - 30]  # opened 30 s before the command runs: the 60 s timeout has 30 s left
     breaker = AdaptiveCircuitBreaker(
         "monitoring-api", DynamoBreakerStore(get_settings().tables.state), clock=lambda: clock[0]
     )
