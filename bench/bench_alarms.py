@@ -13,8 +13,10 @@ import json
 import multiprocessing
 import os
 import random
+import threading
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,7 @@ from bench.stats import percentile, verdict
 
 ALARMS, NOTIFICATIONS, FLAPPING, STORM_S = 50, 1000, 10, 60.0
 P5_ROUNDS = 60
+WRITES_BEFORE_POST = 3  # exactly-once claim, one-message-per-incident claim, shared per-channel pacing slot
 CONCURRENCY = 4
 CHANNEL = "#perf-alerts"
 
@@ -95,10 +98,14 @@ def storm_worker(
     clock = SharedClock(shared)
     service.configure(clock=clock, sleep=clock.sleep)
     aws_calls = {"n": 0}
+    operations: dict[str, int] = {}
+
+    def count_call(model: Any, **_: Any) -> None:
+        aws_calls["n"] += 1
+        operations[model.name] = operations.get(model.name, 0) + 1
+
     for name in ("dynamodb", "cloudwatch"):  # count round trips to explain the throughput figure
-        client(name, env.get("AWS_REGION")).meta.events.register(
-            "before-call", lambda **_: aws_calls.__setitem__("n", aws_calls["n"] + 1)
-        )
+        client(name, env.get("AWS_REGION")).meta.events.register("before-call", count_call)
     rss_after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     schedule = storm_schedule(start)
     events = [
@@ -124,7 +131,15 @@ def storm_worker(
             if isinstance(value, int):
                 totals[key] = totals.get(key, 0) + value
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    results.put({"totals": totals, "rss_mb": peak, "aws_calls": aws_calls["n"], "rss_import_mb": rss_after_import})
+    results.put(
+        {
+            "totals": totals,
+            "rss_mb": peak,
+            "aws_calls": aws_calls["n"],
+            "aws_operations": operations,
+            "rss_import_mb": rss_after_import,
+        }
+    )
 
 
 def run_storm(env: dict[str, str], shared: Any, workers: int) -> dict[str, Any]:
@@ -157,6 +172,7 @@ def run_storm(env: dict[str, str], shared: Any, workers: int) -> dict[str, Any]:
         "rss_mb": max(r["rss_mb"] for r in reports),
         "rss_import_mb": max(r["rss_import_mb"] for r in reports),
         "aws_calls": sum(r["aws_calls"] for r in reports),
+        "aws_operations": sum((Counter(r["aws_operations"]) for r in reports), Counter()),
         "sim_start": start,
         "sim_end": float(shared.value),
     }
@@ -226,6 +242,11 @@ def _storm_lines(stack: Any, shared: Any) -> list[str]:
         f"   processed {rate:.0f} notifications/s ({outcome['elapsed']:.1f} s real; goal ≥ 200/s, "
         f"{'meets goal' if rate >= 200 else 'MISSES goal'}); {outcome['aws_calls'] / NOTIFICATIONS:.1f} AWS round "
         f"trips per notification, {outcome['elapsed'] * 1000 / NOTIFICATIONS:.1f} ms each",
+        "   AWS round trips per notification by operation: "
+        + ", ".join(
+            f"{op} {n / NOTIFICATIONS:.2f}"
+            for op, n in sorted(outcome["aws_operations"].items(), key=lambda kv: -kv[1])
+        ),
         f"   with {CONCURRENCY} handler processes at once (Lambda concurrency): {wide_rate:.0f} notifications/s, "
         f"accounted {wide_share:.1%}, busiest 60 s window {wide_busiest} posts",
         f"P7 peak RSS of the handler process through the storm: {outcome['rss_mb']:.0f} MB (goal ≤ 128 MB, "
@@ -243,10 +264,20 @@ def _alarm_to_post(stack: Any) -> list[str]:
     from bot.slack.app import slack_client
 
     aws_times: list[float] = []
+    started: dict[int, float] = {}  # per thread: the state read may run beside the idempotency claim
+    round_trips: list[float] = []  # how long each AWS call took, to show the floor that the calls before the post set
+
+    def call_started(**_: Any) -> None:
+        started[threading.get_ident()] = time.monotonic()
+        aws_times.append(started[threading.get_ident()])
+
+    def call_ended(**_: Any) -> None:
+        round_trips.append((time.monotonic() - started.pop(threading.get_ident())) * 1000)
+
     for name in ("dynamodb", "cloudwatch"):  # when each AWS round trip starts, to count those before the post
-        aws_client(name, "us-east-1").meta.events.register(
-            "before-call", lambda **_: aws_times.append(time.monotonic())
-        )
+        events = aws_client(name, "us-east-1").meta.events
+        events.register("before-call", call_started)
+        events.register("after-call", call_ended)
     sim = {"t": time.time()}
     service.configure(clock=lambda: sim["t"], sleep=lambda s: sim.__setitem__("t", sim["t"] + s))
     client = slack_client()
@@ -286,6 +317,7 @@ def _alarm_to_post(stack: Any) -> list[str]:
         service.configure()
     p95_ours, p95_direct = percentile(ours, 95), percentile(direct, 95)
     ratio = p95_ours / p95_direct
+    trip = percentile(round_trips, 50)
     return [
         "P5 alarm → posted message (SNS event through handlers.alarms.handler until Slack receives "
         "chat.postMessage) vs a direct chat.postMessage of a preformatted text",
@@ -293,6 +325,9 @@ def _alarm_to_post(stack: Any) -> list[str]:
         f"{verdict(ratio, 2)}); p50 {percentile(ours, 50):.1f} vs {percentile(direct, 50):.1f} ms; "
         f"{sum(before_post) / len(before_post):.1f} AWS round trips before the post (idempotency record, incident "
         "and maintenance state, storm window, incident claim, channel pace)",
+        f"   one AWS round trip to the embedded AWS takes {trip:.1f} ms (p50); the {WRITES_BEFORE_POST} writes that "
+        "must precede a post one after another (idempotency claim, incident claim, channel slot) alone take "
+        f"≈{WRITES_BEFORE_POST * trip:.1f} ms = {WRITES_BEFORE_POST * trip / p95_direct:.1f}× the direct post's p95",
     ]
 
 

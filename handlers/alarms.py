@@ -6,7 +6,8 @@ idempotency), with Powertools logging and metrics. Returns what happened to ever
 
 from __future__ import annotations
 
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -19,13 +20,39 @@ from aws_lambda_powertools.utilities.idempotency import (
 from bot.alarms import intake
 from bot.alarms.models import AlarmNotification
 
+if TYPE_CHECKING:
+    from bot.alarms.pipeline import StateRead
+
 logger = Logger(service="perfbot-alarms")
 metrics = Metrics(namespace="perfbot", service="alarms")
 idempotency = IdempotencyConfig(
     event_key_jmespath="message_id",
     expires_after_seconds=3 * 86400,  # well beyond SNS's and Lambda's retry windows
     response_hook=lambda response, _record: {**response, "duplicate": True},
+    use_local_cache=True,  # a redelivery to the same warm container is answered from memory, not DynamoDB
 )
+# one persistence layer per table and client: each new one registers another User-Agent hook on the shared client,
+# so building it per invocation ran every later DynamoDB request through one more hook (1,000 after 1,000 invocations)
+_stores: dict[tuple[str, Any], DynamoDBPersistenceLayer] = {}
+
+
+def _store(table_name: str, dynamodb: Any) -> DynamoDBPersistenceLayer:
+    key = (table_name, dynamodb)
+    if key not in _stores:
+        _stores.clear()  # a new client (tests reset them) replaces the old one's layer
+        _stores[key] = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
+    return _stores[key]
+
+
+def _reader() -> ThreadPoolExecutor:
+    """One background thread per container for the state read that overlaps Powertools' in-progress claim."""
+    global _read_pool  # noqa: PLW0603 - created on first use, kept for the container's lifetime
+    if _read_pool is None:
+        _read_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarm-state-read")
+    return _read_pool
+
+
+_read_pool: ThreadPoolExecutor | None = None
 
 
 def _deliver_once(context: Any) -> intake.Deliver:
@@ -35,18 +62,29 @@ def _deliver_once(context: Any) -> intake.Deliver:
     from bot.settings import get_settings
 
     settings = get_settings()
-    store = DynamoDBPersistenceLayer(
-        table_name=settings.tables.idempotency, boto3_client=client("dynamodb", settings.region)
-    )
+    store = _store(settings.tables.idempotency, client("dynamodb", settings.region))
     idempotency.register_lambda_context(context)
     pipeline = build_pipeline(settings)
 
+    reads: dict[str, Future[StateRead]] = {}
+
     @idempotent_function(data_keyword_argument="record", persistence_store=store, config=idempotency)
     def deliver_alarm(record: dict[str, Any]) -> dict[str, Any]:
-        outcome = pipeline.process(AlarmNotification.model_validate(record["notification"]))
-        return outcome.model_dump()
+        read = reads.get(record["message_id"])
+        notification = AlarmNotification.model_validate(record["notification"])
+        return pipeline.process(notification, state=read.result() if read else None).model_dump()
 
-    return lambda n: deliver_alarm(record={"message_id": n.message_id, "notification": n.model_dump(mode="json")})
+    def deliver(n: AlarmNotification) -> dict[str, Any]:
+        # the incident/maintenance/storm read does not depend on the idempotency claim: run both round trips at once
+        # (a duplicate only wastes the read; the incident write stays conditional on the version read)
+        if n.alarm_name != settings.alarms.maintenance_alarm:  # that one decides from its own read
+            reads[n.message_id] = _reader().submit(pipeline.read_state, n)
+        try:
+            return deliver_alarm(record={"message_id": n.message_id, "notification": n.model_dump(mode="json")})
+        finally:
+            reads.pop(n.message_id, None)
+
+    return deliver
 
 
 @metrics.log_metrics

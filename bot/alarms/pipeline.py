@@ -25,6 +25,7 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 GraphSource = Callable[[AlarmNotification], bytes | None]
+StateRead = tuple[Incident | None, Maintenance, dict[str, Any] | None]  # incident, maintenance, storm window
 RACE_RETRIES = 3
 UNPOSTED_GRACE_S = 30
 BUSY = "the channel is backlogged: counted on the message instead of a thread note"
@@ -41,16 +42,16 @@ class AlarmPipeline:
     clock: Callable[[], float]
 
     # -- entry --------------------------------------------------------------------------------------------------
-    def process(self, n: AlarmNotification) -> Outcome:
+    def process(self, n: AlarmNotification, *, state: StateRead | None = None) -> Outcome:
         now = self.clock()
         channel = routing.channel_for(n, self.settings)
-        if n.alarm_name == self.settings.alarms.maintenance_alarm:
+        if n.alarm_name == self.settings.alarms.maintenance_alarm:  # decides from its own read
             return self._maintenance_alarm(n, channel, now)
-        incident, state, storm = self._read(n.key, channel)  # one round trip: incident, maintenance, storm window
-        if state.active(now):
-            self.maintenance.record(n, state.started_at or now, now)
+        incident, maintenance, storm = state or self.read_state(n)  # state: read ahead by the caller, if it did
+        if maintenance.active(now):
+            self.maintenance.record(n, maintenance.started_at or now, now)
             return Outcome(action="suppressed", alarm_name=n.alarm_name, channel=channel)
-        if state.expired(now):
+        if maintenance.expired(now):
             self._announce_end(self.maintenance.close_if_expired(now), now)
         for _ in range(RACE_RETRIES):
             try:
@@ -60,17 +61,18 @@ class AlarmPipeline:
                 incident, storm = self.incidents.get(n.key), None
         raise ConditionFailed(f"incident {n.alarm_name} kept changing under us")
 
+    def read_state(self, n: AlarmNotification) -> StateRead:
+        """One round trip (BatchGetItem): the incident, the maintenance state and the channel's storm window."""
+        keys = [IncidentStore.key(n.key), STATE_KEY, StormStore.key(routing.channel_for(n, self.settings))]
+        incident_item, maintenance_item, storm_item = self.incidents.table.batch_get(keys)
+        incident = from_item(incident_item) if incident_item else None
+        return incident, maintenance_from_item(maintenance_item), storm_item or {}  # {}: read, no window yet
+
     # -- views --------------------------------------------------------------------------------------------------
     def view(self, incident: Incident, n: AlarmNotification, now: float) -> IncidentView:
         return incident_view(self.settings, incident, n, now)
 
     # -- decisions ----------------------------------------------------------------------------------------------
-    def _read(self, key: str, channel: str) -> tuple[Incident | None, Maintenance, dict[str, Any] | None]:
-        keys = [IncidentStore.key(key), STATE_KEY, StormStore.key(channel)]
-        incident_item, maintenance_item, storm_item = self.incidents.table.batch_get(keys)
-        incident = from_item(incident_item) if incident_item else None
-        return incident, maintenance_from_item(maintenance_item), storm_item or {}  # {}: read, no window yet
-
     def _decide(
         self, n: AlarmNotification, channel: str, now: float, incident: Incident | None, storm: dict[str, Any] | None
     ) -> Outcome:

@@ -281,3 +281,41 @@ def test_a_second_acknowledge_tells_who_was_first(stack: Any, slack_handler: Any
 
     assert any("Already acknowledged by <@U0APPROVER1>" in e.text for e in stack.slack.ephemerals(user="U0BOB"))
     assert len(notes(stack, message)) == notes_before
+
+
+def test_a_warm_container_builds_the_idempotency_layer_once(
+    stack: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each new Powertools layer hooks the shared DynamoDB client once more; per invocation, every later request of
+    the container ran through one more hook (1,000 hooks per request by the end of the storm)."""
+    from aws_lambda_powertools.shared import user_agent
+
+    hooked: list[Any] = []
+    register = user_agent.register_feature_to_client
+    monkeypatch.setattr(
+        user_agent,
+        "register_feature_to_client",
+        lambda client, feature: (hooked.append(client), register(client, feature)),
+    )
+    for minutes in range(4):
+        invoke(event(alarm(), "ALARM", clock.advance(minutes=minutes + 1)))
+
+    assert len(hooked) == 1
+
+
+def test_one_batch_with_two_changes_of_one_alarm_posts_one_message(stack: Any, clock: Clock) -> None:
+    from bot.devstack.alarm_events import alarm_message, sns_event
+
+    fired = clock.advance(minutes=1)
+    batch = sns_event(
+        [
+            alarm_message(alarm(), "ALARM", previous="OK", at=fired, observed=812.0),
+            alarm_message(alarm(), "OK", previous="ALARM", at=clock.advance(minutes=12), observed=120.0),
+        ]
+    )
+
+    summary = invoke(batch)
+
+    [message] = top_level(stack)
+    assert summary["posted"] == 1 and summary["resolved"] == 1 and summary["accounted"] == 2
+    assert "resolved after 12 min" in message.text.lower() or "resolved" in json.dumps(message.blocks).lower()

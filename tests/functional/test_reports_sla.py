@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,9 +77,17 @@ def _put(cw: Any, namespace: str, name: str, dims: dict[str, str], when: datetim
     cw.put_metric_data(Namespace=namespace, MetricData=members)
 
 
-def write_known_datapoints(endpoint: str) -> None:
+def live_report_end() -> datetime:
+    """The report end a command run NOW through Slack will use; waits out the last seconds before a 5-minute
+    boundary so the data written and the report read see the same end."""
+    if time.time() % 300 > 285:
+        time.sleep(300 - time.time() % 300 + 1)
+    return datetime.fromtimestamp(math.floor(time.time() / 300) * 300, tz=UTC)
+
+
+def write_known_datapoints(endpoint: str, end: datetime | None = None) -> None:
     cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1")
-    end = report_end()
+    end = end or report_end()
     api = {"ApiName": API}
     for t in TRAFFIC:
         when = end - t.ago

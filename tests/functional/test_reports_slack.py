@@ -11,7 +11,13 @@ import pytest
 
 from bot.devstack import slack_requests
 from bot.devstack.stack import Devstack
-from tests.functional.test_reports_sla import LATENCY_RECENT, nearest_rank, totals, write_known_datapoints
+from tests.functional.test_reports_sla import (
+    LATENCY_RECENT,
+    live_report_end,
+    nearest_rank,
+    totals,
+    write_known_datapoints,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -37,7 +43,7 @@ def channel_texts(stack: Devstack) -> list[str]:
 def test_perf_sla_acks_at_once_then_replaces_working_with_the_report(stack: Devstack, slack_handler: Any) -> None:
     from datetime import timedelta
 
-    write_known_datapoints(stack.aws.endpoint_url)
+    write_known_datapoints(stack.aws.endpoint_url, live_report_end())
     response = slash(stack, slack_handler, "sla")
     assert not response.get("body")  # empty ack: the work happens in the lazy listener
     (message,) = stack.slack.messages(CHANNEL)  # one message: the placeholder, edited in place
@@ -70,7 +76,7 @@ def test_bad_window_or_metric_gets_a_usage_line(stack: Devstack, slack_handler: 
 def test_perf_metrics_posts_summary_graph_and_latest_items(stack: Devstack, slack_handler: Any) -> None:
     from bot.aws.clients import client
 
-    write_known_datapoints(stack.aws.endpoint_url)
+    write_known_datapoints(stack.aws.endpoint_url, live_report_end())
     _create_application_metrics(client("dynamodb"))
     slash(stack, slack_handler, "metrics monitoring-api latency 24h")
     (message,) = stack.slack.messages(CHANNEL)
@@ -181,7 +187,7 @@ def test_brief_throttling_is_absorbed_by_retries(
     from bot.aws.clients import client
     from bot.settings import get_settings
 
-    write_known_datapoints(stack.aws.endpoint_url)
+    write_known_datapoints(stack.aws.endpoint_url, live_report_end())
     attempts = throttle_get_metric_data(client("cloudwatch", get_settings().region), monkeypatch, times=2)
     slash(stack, slack_handler, "sla monitoring-api")
     assert attempts[0] == 3

@@ -13,11 +13,13 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from . import alarms_ext, cloudwatch_ext, dynamodb_ext, lambda_ext, widget_image
+        from . import alarms_ext, cloudwatch_ext, dispatch_ext, dynamodb_ext, dynamodb_wire, lambda_ext, widget_image
 
         cloudwatch_ext.apply()
         alarms_ext.apply()
         widget_image.apply()
         lambda_ext.apply()
         dynamodb_ext.apply()
+        dynamodb_wire.apply()
+        dispatch_ext.apply()
         _applied = True

@@ -1,4 +1,4 @@
-"""The embedded AWS: moto's threaded server on 127.0.0.1 with perfbot's extensions applied in-process.
+"""The embedded AWS: moto's server (werkzeug, threaded, keep-alive) on 127.0.0.1 with perfbot's extensions in-process.
 
 Clients reach it through boto3's own `AWS_ENDPOINT_URL`, so product code never knows it is not AWS.
 """
@@ -8,10 +8,11 @@ from __future__ import annotations
 import http.client
 import logging
 import socket
+import threading
 import time
 from types import TracebackType
 
-from moto.server import ThreadedMotoServer
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import extensions
 
@@ -27,12 +28,13 @@ class EmbeddedAws:
             _check_free(host, port)
         if quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        self._server.start()
-        bound_host, bound_port = self._server.get_host_and_port()
-        self.host = bound_host
-        self.port = bound_port
-        self.endpoint_url = f"http://{bound_host}:{bound_port}"
+        self._server = _server(host, port)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)
+        self._thread.start()
+        bound_host, bound_port = self._server.server_address[:2]
+        self.host = bound_host if isinstance(bound_host, str) else bound_host.decode()
+        self.port = int(bound_port)
+        self.endpoint_url = f"http://{self.host}:{self.port}"
         self._running = True
 
     def reset(self) -> None:
@@ -50,7 +52,9 @@ class EmbeddedAws:
     def stop(self) -> None:
         if self._running:
             self._running = False
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
 
     def __enter__(self) -> EmbeddedAws:
         return self
@@ -62,6 +66,16 @@ class EmbeddedAws:
 
     def __repr__(self) -> str:
         return f"EmbeddedAws({self.endpoint_url!r})"
+
+
+def _server(host: str, port: int) -> BaseWSGIServer:
+    """moto's dispatcher behind werkzeug's threaded server (as moto's ThreadedMotoServer), with keep-alive."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from .keepalive import KeepAliveRequestHandler
+
+    app = DomainDispatcherApplication(create_backend_app)
+    return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
 
 
 def _check_free(host: str, port: int) -> None:
