@@ -33,6 +33,15 @@ class LambdaGateway:
         except Exception as exc:
             raise AwsError.wrap(exc, action) from exc
 
+    def _get_or_none(self, action: str, **kwargs: Any) -> Any:
+        """A read whose "not found" answer means "not configured": None instead of an error."""
+        try:
+            return self._call(action, **kwargs)
+        except AwsError as error:
+            if error.code in NOT_FOUND_CODES:
+                return None
+            raise
+
     def get_function_configuration(self, name: str, qualifier: str | None = None) -> FunctionConfig:
         kwargs: dict[str, Any] = {"FunctionName": name}
         if qualifier:
@@ -49,23 +58,14 @@ class LambdaGateway:
 
     def get_alias(self, name: str, alias: str) -> dict[str, Any] | None:
         """The alias (``FunctionVersion`` says which version it points at), or None when it does not exist."""
-        try:
-            return dict(self._client.get_alias(FunctionName=name, Name=alias))
-        except Exception as exc:
-            error = AwsError.wrap(exc, "GetAlias")
-            if error.code in NOT_FOUND_CODES:
-                return None
-            raise error from exc
+        answer = self._get_or_none("get_alias", FunctionName=name, Name=alias)
+        return dict(answer) if answer is not None else None
 
     def get_provisioned_concurrency(self, name: str, qualifier: str) -> int | None:
         """Requested provisioned concurrency on the alias/version, or None when none is configured."""
-        try:
-            answer = self._client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
-        except Exception as exc:
-            error = AwsError.wrap(exc, "GetProvisionedConcurrencyConfig")
-            if error.code in NOT_FOUND_CODES:
-                return None
-            raise error from exc
+        answer = self._get_or_none("get_provisioned_concurrency_config", FunctionName=name, Qualifier=qualifier)
+        if answer is None:
+            return None
         return int(answer.get("RequestedProvisionedConcurrentExecutions", 0))
 
     def get_function_concurrency(self, name: str) -> int | None:
@@ -105,11 +105,7 @@ class LambdaGateway:
 
     def provisioned_concurrency_status(self, name: str, qualifier: str) -> tuple[str, str] | None:
         """(Status, StatusReason) of the alias/version's config — IN_PROGRESS, READY or FAILED — or None."""
-        try:
-            answer = self._client.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
-        except Exception as exc:
-            error = AwsError.wrap(exc, "GetProvisionedConcurrencyConfig")
-            if error.code in NOT_FOUND_CODES:
-                return None
-            raise error from exc
+        answer = self._get_or_none("get_provisioned_concurrency_config", FunctionName=name, Qualifier=qualifier)
+        if answer is None:
+            return None
         return str(answer.get("Status", "")), str(answer.get("StatusReason", ""))
