@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.slack.render.kit import Block, context, escape, fallback, fields_section, header, section, truncate
+from bot.slack.render.kit import Block, context, escape, fallback, header, section
 
 if TYPE_CHECKING:
-    from bot.analysis.models import AnalysisResult, Recommendation, Values
+    from bot.analysis.models import AnalysisResult, Values
 
 KIND_TITLE = {
     "lambda_memory": "Lambda memory",
@@ -58,43 +58,8 @@ def describe_values(kind: str, values: Values) -> str:
     return describe(values) if describe else ", ".join(f"{k} {v}" for k, v in sorted(values.items()))
 
 
-def _impact_fields(rec: Recommendation) -> list[str]:
-    p95 = rec.impact.p95_ms_delta
-    cost = rec.impact.monthly_cost_delta_usd
-    p95_text = "not estimated" if p95 is None else f"{p95:+,.0f} ms"
-    cost_text = "not estimated" if cost is None else f"{'-' if cost < 0 else '+'}${abs(cost):,.2f}"
-    return [f"*p95 latency*\n{p95_text}", f"*Cost / month*\n{cost_text}"]
-
-
 def source_label(source: str) -> str:
     return "rule engine" if source == "rules" else f"Bedrock ({source})"
-
-
-def card_blocks(rec: Recommendation) -> list[Block]:
-    title = KIND_TITLE.get(rec.kind, rec.kind)
-    change = f"{describe_values(rec.kind, rec.current)} → *{describe_values(rec.kind, rec.proposed)}*"
-    fields = [
-        f"*Change*\n{escape(change)}",
-        *_impact_fields(rec),
-        f"*Risk*\n{RISK_ICON.get(rec.risk, '')} {rec.risk}",
-        f"*Confidence*\n{rec.confidence:.0%}",
-        f"*Source*\n{escape(source_label(rec.source))}",
-    ]
-    blocks = [
-        section(f":bulb: *{title}* · `{escape(rec.target)}`"),
-        fields_section(fields),
-        section(escape(truncate(rec.rationale, 2500))),
-    ]
-    if rec.impact.summary:
-        blocks.append(context(f"Expected: {escape(rec.impact.summary)}"))
-    blocks.append(context(f"{escape(rec.service)} · ref `{rec.fingerprint()}` · risk computed by perfbot"))
-    return blocks
-
-
-def card_text(rec: Recommendation) -> str:
-    title = KIND_TITLE.get(rec.kind, rec.kind)
-    before, after = describe_values(rec.kind, rec.current), describe_values(rec.kind, rec.proposed)
-    return fallback(escape(f"{title} for {rec.target}: {before} → {after} ({rec.risk} risk)"))
 
 
 def _waiting(result: AnalysisResult) -> int:

@@ -10,8 +10,7 @@ import pytest
 from bot.analysis.models import AnalysisResult, DroppedRecommendation, Impact, Recommendation
 from bot.slack.commands import UsageError
 from bot.slack.listeners.analysis import parse_analyze_args
-from bot.slack.render.analysis import PENDING_REASON, card_blocks, card_text, describe_values, summary_blocks
-from bot.slack.render.kit import MAX_SECTION_TEXT
+from bot.slack.render.analysis import PENDING_REASON, describe_values, summary_blocks
 
 KINDS = ("lambda_memory", "apigw_cache", "dynamodb_capacity")
 
@@ -29,23 +28,6 @@ def memory(**changes: object) -> Recommendation:
         "risk": "medium",
     } | changes
     return Recommendation.model_validate(data)
-
-
-def test_the_card_shows_change_impact_risk_confidence_and_source() -> None:
-    text = json.dumps(card_blocks(memory()), ensure_ascii=False)
-    for expected in ("Lambda memory", "monitoring-api-dev", "256 MB → *512 MB*", "-271 ms", "+$2.54", "medium", "75%"):
-        assert expected in text, expected
-    assert "rule engine" in text
-    assert card_text(memory()) == "Lambda memory for monitoring-api-dev: 256 MB → 512 MB (medium risk)"
-
-
-def test_model_text_is_escaped_and_cut_to_slack_limits() -> None:
-    hostile = memory(rationale="<!channel> <https://evil.example|click> & " + "x" * 1400, source="model-x")
-    blocks = card_blocks(hostile)
-    text = json.dumps(blocks)
-    assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&lt;https://evil.example|click&gt;" in text
-    assert all(len(b["text"]["text"]) <= MAX_SECTION_TEXT for b in blocks if b["type"] == "section" and "text" in b)
-    assert "Bedrock (model-x)" in text
 
 
 @pytest.mark.parametrize(
