@@ -26,10 +26,9 @@ if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     event.setdefault("isBase64Encoded", False)  # REST v1 test events may omit it; the adapter indexes it
-    event["headers"] = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    response = _adapter.handle(event, context)
-    logger.info(
-        "slack_request",
-        extra={"status": response.get("statusCode"), "request_id": getattr(context, "aws_request_id", "")},
-    )
+    if event.get("headers") is None:  # API Gateway sends null for a request without headers
+        event["headers"] = {}
+    response = _adapter.handle(event, context)  # Bolt normalises header names itself (REST v1 sends "X-Slack-…")
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("slack_request", extra={"status": response.get("statusCode"), "request_id": context.aws_request_id})
     return response
