@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +30,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Change(Protocol):
+    """What an audit event says about a proposal (``bot.changes.models.Proposal`` has these)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def before(self) -> Mapping[str, Any]: ...
+    @property
+    def after(self) -> Mapping[str, Any]: ...
+
+
 class AuditEvent(BaseModel):
     """What happened; the chain fields (seq, prev_hash, hash) are filled in by :class:`bot.audit.log.AuditLog`."""
 
@@ -50,6 +68,19 @@ class AuditEvent(BaseModel):
     seq: int = 0
     prev_hash: str = ""
     hash: str = ""
+
+    @classmethod
+    def about(cls, change: Change, action: Action, actor: str, **fields: Any) -> AuditEvent:
+        """An event about ``change``: its id, kind, resource, values and source, unless ``fields`` say otherwise."""
+        base: dict[str, Any] = {
+            "change_id": change.id,
+            "kind": change.kind,
+            "resource": change.target,
+            "before": dict(change.before),
+            "after": dict(change.after),
+            "source": change.source,
+        }
+        return cls(action=action, actor=actor, **(base | fields))
 
     def body(self) -> str:
         """The canonical JSON of everything but the hash itself — what the hash covers and what is stored."""

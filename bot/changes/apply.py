@@ -223,15 +223,11 @@ class ChangeOrchestrator:
 
     def record(self, action: Any, p: Proposal, click: Click, *, after: Values | None = None, **extra: Any) -> None:
         self.audit.append(
-            AuditEvent(
-                action=action,
-                actor=click.user,
-                change_id=p.id,
-                kind=p.kind,
-                resource=p.target,
-                before=dict(p.before),
+            AuditEvent.about(
+                p,
+                action,
+                click.user,
                 after=dict(p.after if after is None else after),
-                source=p.source,
                 channel=click.channel_id,
                 slack_request_ids=click.slack_ids,
                 **extra,

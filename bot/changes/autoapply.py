@@ -34,15 +34,11 @@ def revert_automatically(orchestrator: ChangeOrchestrator, cards: ChangeCards, p
         inverse_proposal(p, AUTO_REVERT_ACTOR, orchestrator.settings.changes.proposal_ttl_h)
     )
     orchestrator.audit.append(
-        AuditEvent(
-            action="undo_requested",
-            actor=AUTO_REVERT_ACTOR,
-            change_id=p.id,
-            kind=p.kind,
-            resource=p.target,
-            before=dict(undo.before),
-            after=dict(undo.after),
-            source=undo.source,
+        AuditEvent.about(
+            undo,
+            "undo_requested",
+            AUTO_REVERT_ACTOR,
+            change_id=p.id,  # recorded on the change being undone
             detail=f"regression found by verification; undo proposal {undo.id}",
         )
     )

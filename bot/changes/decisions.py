@@ -82,15 +82,11 @@ def request_undo(
         inverse_proposal(original, click.user, orchestrator.settings.changes.proposal_ttl_h)
     )
     orchestrator.audit.append(
-        AuditEvent(
-            action="undo_requested",
-            actor=click.user,
-            change_id=original.id,
-            kind=original.kind,
-            resource=original.target,
-            before=dict(undo.before),
-            after=dict(undo.after),
-            source=undo.source,
+        AuditEvent.about(
+            undo,
+            "undo_requested",
+            click.user,
+            change_id=original.id,  # recorded on the change being undone
             channel=click.channel_id,
             slack_request_ids=click.slack_ids,
             detail=f"undo proposal {undo.id}",

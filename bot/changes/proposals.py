@@ -206,15 +206,10 @@ def propose(rec: Recommendation, requester: str, channel: str) -> Proposal:
 
     p = proposal_store().create(from_recommendation(rec, requester, channel, get_settings().changes.proposal_ttl_h))
     audit_log().append(
-        AuditEvent(
-            action="proposed",
-            actor=requester,
-            change_id=p.id,
-            kind=p.kind,
-            resource=p.target,
-            before=dict(p.before),
-            after=dict(p.after),
-            source=p.source,
+        AuditEvent.about(
+            p,
+            "proposed",
+            requester,
             channel=channel,
             detail=f"risk {p.risk}; {p.rationale[:300]}",
         )

@@ -119,15 +119,12 @@ def verify_task(event: dict[str, Any]) -> dict[str, Any]:
         except Conflict:
             continue  # another run verified it, or it was undone meanwhile
         audit.append(
-            AuditEvent(
-                action="verified",
-                actor=SYSTEM_ACTOR,
-                change_id=p.id,
-                kind=p.kind,
-                resource=p.target,
+            AuditEvent.about(
+                p,
+                "verified",
+                SYSTEM_ACTOR,
                 before={"p95_ms": round(result.before, 1)} if result.before is not None else {},
                 after={"p95_ms": round(result.after, 1)} if result.after is not None else {},
-                source=p.source,
                 detail=result.summary,
             )
         )
