@@ -81,8 +81,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     given = os.environ.get("PERFBOT_INFRA_TEMPLATE")
     if given:
         return json.loads(Path(given).read_text(encoding="utf-8"))
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node and npm are not installed, so osls cannot package serverless.yml")
+    # The deploy check is part of the suite, not optional: without Node.js the IAM rules would go unchecked.
+    missing = [tool for tool in ("node", "npm") if not shutil.which(tool)]
+    assert not missing, f"{' and '.join(missing)} not found: install Node.js 20+ with npm to package serverless.yml"
     # osls stages its output in ./.serverless, so concurrent runs clash: pytest-xdist workers package once, under a
     # lock, into the temporary directory they share.
     shared = tmp_path_factory.getbasetemp()

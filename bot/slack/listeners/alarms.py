@@ -9,19 +9,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+from bot.slack.listeners.acks import ack_at_once
 
 logger = logging.getLogger(__name__)
 
 ACK_ACTION = "alarm_ack"
 SILENCE_HOUR_ACTION = "alarm_silence_1h"
 SILENCE_OK_ACTION = "alarm_silence_until_ok"
-
-
-def ack_button(ack: Ack) -> None:
-    ack()
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str, str]:
@@ -95,6 +92,6 @@ def maintenance(inv: Invocation) -> Reply:
 
 
 def register(app: App) -> None:
-    app.action(ACK_ACTION)(ack=ack_button, lazy=[acknowledge])
-    app.action(SILENCE_HOUR_ACTION)(ack=ack_button, lazy=[silence_hour])
-    app.action(SILENCE_OK_ACTION)(ack=ack_button, lazy=[silence_until_ok])
+    app.action(ACK_ACTION)(ack=ack_at_once, lazy=[acknowledge])
+    app.action(SILENCE_HOUR_ACTION)(ack=ack_at_once, lazy=[silence_hour])
+    app.action(SILENCE_OK_ACTION)(ack=ack_at_once, lazy=[silence_until_ok])

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltRequest
+from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+from bot.slack.listeners.acks import ack_at_once
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +80,6 @@ def analyze_command(inv: Invocation) -> Reply:
     return Reply(text=" · ".join(texts), blocks=fit(blocks))
 
 
-def ack_analyze(ack: Ack) -> None:
-    ack()
-
-
 def _where(body: dict[str, Any]) -> tuple[str, str]:
     """The channel and the alarm message's thread of the click."""
     message = body.get("message") or {}
@@ -123,4 +120,4 @@ def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest)
 
 
 def register(app: App) -> None:
-    app.action(ANALYZE_ALARM_ACTION)(ack=ack_analyze, lazy=[analyze_alarm])
+    app.action(ANALYZE_ALARM_ACTION)(ack=ack_at_once, lazy=[analyze_alarm])

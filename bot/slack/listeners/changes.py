@@ -11,10 +11,11 @@ import re
 import threading
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+from bot.slack.listeners.acks import ack_at_once
 
 CHANGE_ID = re.compile(r"^chg-[0-9a-f]{10}$")
 DEFAULT_AUDIT_EVENTS = 10
@@ -22,10 +23,6 @@ MAX_AUDIT_EVENTS = 100
 
 _members_lock = threading.Lock()
 _members: Any = None
-
-
-def ack_click(ack: Ack) -> None:
-    ack()
 
 
 def _members_of(client: WebClient) -> Any:
@@ -149,7 +146,7 @@ def audit_command(inv: Invocation) -> Reply:
 
 
 def register(app: App) -> None:
-    app.action("approve_proposal")(ack=ack_click, lazy=[run_approve])
-    app.action("reject_proposal")(ack=ack_click, lazy=[run_reject])
-    app.action("undo_change")(ack=ack_click, lazy=[run_undo])
-    app.action("revert_change")(ack=ack_click, lazy=[run_undo])
+    app.action("approve_proposal")(ack=ack_at_once, lazy=[run_approve])
+    app.action("reject_proposal")(ack=ack_at_once, lazy=[run_reject])
+    app.action("undo_change")(ack=ack_at_once, lazy=[run_undo])
+    app.action("revert_change")(ack=ack_at_once, lazy=[run_undo])

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.slack import commands
+from bot.slack.listeners.acks import ack_at_once
 from bot.slack.render import help as help_render
 
 logger = logging.getLogger(__name__)
@@ -51,11 +52,6 @@ def answer_in_ack(ack: Ack, body: dict[str, Any]) -> None:
     else:
         text = help_render.unknown_subcommand_text(name, commands.registered())
         ack(text=text, response_type="ephemeral")
-
-
-def ack_silently(ack: Ack) -> None:
-    """Acknowledge within Slack's 3 s; the lazy listener answers."""
-    ack()
 
 
 def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -115,4 +111,4 @@ def _deliver(
 
 def register(app: App) -> None:
     app.command("/perf", matchers=[answered_in_ack])(answer_in_ack)
-    app.command("/perf", matchers=[needs_lazy_work])(ack=ack_silently, lazy=[run_perf])
+    app.command("/perf", matchers=[needs_lazy_work])(ack=ack_at_once, lazy=[run_perf])
