@@ -121,6 +121,7 @@ def storm_worker(
     with ready.get_lock():
         ready.value += 1
     gate.wait()
+    cpu_started = time.process_time()
     while True:
         with cursor.get_lock():
             index = cursor.value
@@ -134,6 +135,7 @@ def storm_worker(
     peak = peak_rss_mb()
     results.put(
         {
+            "cpu_s": time.process_time() - cpu_started,
             "totals": totals,
             "rss_mb": peak,
             "aws_calls": aws_calls["n"],
@@ -169,10 +171,11 @@ def run_storm(env: dict[str, str], shared: Any, workers: int) -> dict[str, Any]:
     deadline = time.monotonic() + 300
     while ready.value < workers and time.monotonic() < deadline:  # imports and events built: start together
         time.sleep(0.05)
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     gate.set()
     reports = [results.get(timeout=900) for _ in processes]
     elapsed = time.perf_counter() - began
+    server_cpu_s = time.process_time() - cpu_began  # this process: the embedded AWS (and the Slack emulator)
     for process in processes:
         process.join(timeout=60)
     totals: dict[str, int] = {}
@@ -185,6 +188,8 @@ def run_storm(env: dict[str, str], shared: Any, workers: int) -> dict[str, Any]:
         "rss_mb": max(r["rss_mb"] for r in reports),
         "rss_import_mb": max(r["rss_import_mb"] for r in reports),
         "aws_calls": sum(r["aws_calls"] for r in reports),
+        "handler_cpu_s": sum(r["cpu_s"] for r in reports),
+        "server_cpu_s": server_cpu_s,
         "aws_operations": sum((Counter(r["aws_operations"]) for r in reports), Counter()),
         "sim_start": start,
         "sim_end": float(shared.value),
@@ -260,10 +265,26 @@ def _storm_lines(stack: Any, shared: Any) -> list[str]:
             f"{op} {n / NOTIFICATIONS:.2f}"
             for op, n in sorted(outcome["aws_operations"].items(), key=lambda kv: -kv[1])
         ),
+        *_cpu_lines(outcome),
         f"   with {CONCURRENCY} handler processes at once (Lambda concurrency): {wide_rate:.0f} notifications/s, "
-        f"accounted {wide_share:.1%}, busiest 60 s window {wide_busiest} posts",
+        f"accounted {wide_share:.1%}, busiest 60 s window {wide_busiest} posts; embedded AWS busy "
+        f"{wide['server_cpu_s'] / wide['elapsed']:.0%} of one core ({wide['server_cpu_s'] * 1000 / NOTIFICATIONS:.1f} "
+        "ms per notification)",
         f"P7 peak RSS of the handler process through the storm: {outcome['rss_mb']:.0f} MB (goal ≤ 128 MB, "
         f"{verdict(outcome['rss_mb'], 128)}); {outcome['rss_import_mb']:.0f} MB after imports",
+    ]
+
+
+def _cpu_lines(outcome: dict[str, Any]) -> list[str]:
+    """Where the time goes: CPU per notification in the handler process and in the embedded AWS, and the ceilings
+    they set (one process cannot go faster than its own CPU allows; the embedded AWS is one Python process)."""
+    handler_ms = outcome["handler_cpu_s"] * 1000 / NOTIFICATIONS
+    server_ms = outcome["server_cpu_s"] * 1000 / NOTIFICATIONS
+    per_trip = outcome["server_cpu_s"] * 1000 / max(outcome["aws_calls"], 1)
+    return [
+        f"   CPU per notification: handler process {handler_ms:.1f} ms, embedded AWS + Slack emulator "
+        f"{server_ms:.1f} ms ({per_trip:.2f} ms per AWS request); ceilings on this machine: one handler process ≤ "
+        f"{1000 / handler_ms:.0f}/s, the embedded AWS (one Python process) ≤ {1000 / server_ms:.0f}/s",
     ]
 
 

@@ -13,7 +13,16 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from . import alarms_ext, cloudwatch_ext, dispatch_ext, dynamodb_ext, dynamodb_wire, lambda_ext, widget_image
+        from . import (
+            alarms_ext,
+            cloudwatch_ext,
+            dispatch_ext,
+            dynamodb_ext,
+            dynamodb_speed,
+            dynamodb_wire,
+            lambda_ext,
+            widget_image,
+        )
 
         cloudwatch_ext.apply()
         alarms_ext.apply()
@@ -21,5 +30,6 @@ def apply() -> None:
         lambda_ext.apply()
         dynamodb_ext.apply()
         dynamodb_wire.apply()
+        dynamodb_speed.apply()
         dispatch_ext.apply()
         _applied = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -38,3 +38,20 @@ def cloudwatch(devstack_aws: EmbeddedAws) -> Any:
 @pytest.fixture
 def lambda_client(devstack_aws: EmbeddedAws) -> Any:
     return boto3.client("lambda")
+
+
+@pytest.fixture
+def new_table(devstack_aws: EmbeddedAws) -> Callable[..., Any]:
+    """``new_table(name, **client_kwargs)``: a DynamoDB client after creating an on-demand table keyed by ``pk``."""
+
+    def create(name: str, **client_kwargs: Any) -> Any:
+        client = boto3.client("dynamodb", **client_kwargs)
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        return client
+
+    return create

@@ -5,22 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from bot.devstack.aws import EmbeddedAws
-
-
-def _table(devstack_aws: EmbeddedAws) -> Any:
-    client = boto3.client("dynamodb", config=Config(max_pool_connections=50))
-    client.create_table(
-        TableName="race",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return client
 
 
 def _race(n: int, attempt: Any) -> list[str]:
@@ -46,8 +32,8 @@ def _race(n: int, attempt: Any) -> list[str]:
     return outcomes
 
 
-def test_only_one_of_many_racing_conditional_puts_wins(devstack_aws: EmbeddedAws) -> None:
-    client = _table(devstack_aws)
+def test_only_one_of_many_racing_conditional_puts_wins(new_table: Any) -> None:
+    client = new_table("race", config=Config(max_pool_connections=50))
     outcomes = _race(
         40,
         lambda i: client.put_item(
@@ -60,8 +46,8 @@ def test_only_one_of_many_racing_conditional_puts_wins(devstack_aws: EmbeddedAws
     assert outcomes.count("ConditionalCheckFailedException") == 39
 
 
-def test_racing_state_transitions_have_one_winner(devstack_aws: EmbeddedAws) -> None:
-    client = _table(devstack_aws)
+def test_racing_state_transitions_have_one_winner(new_table: Any) -> None:
+    client = new_table("race", config=Config(max_pool_connections=50))
     client.put_item(TableName="race", Item={"pk": {"S": "p"}, "state": {"S": "proposed"}})
     outcomes = _race(
         40,
