@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.aws.clients import AwsError, client
+from bot.aws.clients import client, failing_as
 
 ALL_METHODS = "*/*"  # the stage-wide method settings key
 
@@ -30,10 +30,8 @@ class ApiGatewayGateway:
         self._client = client("apigateway", region)
 
     def _call(self, action: str, **kwargs: Any) -> Any:
-        try:
+        with failing_as(action):
             return getattr(self._client, action)(**kwargs)
-        except Exception as exc:
-            raise AwsError.wrap(exc, action) from exc
 
     def find_rest_api(self, name: str) -> str | None:
         """The id of the REST API called ``name`` (the first, as the console shows), or None."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from bot.aws.clients import AwsError
+from bot.aws.clients import failing_as
 
 _lock = threading.Lock()
 _clients: dict[tuple[str | None, float], Any] = {}
@@ -53,7 +53,7 @@ class BedrockGateway:
         tool_config: dict[str, Any],
         max_tokens: int = 4096,
     ) -> dict[str, Any]:
-        try:
+        with failing_as("Converse"):
             return dict(
                 self._client.converse(
                     modelId=model_id,
@@ -63,5 +63,3 @@ class BedrockGateway:
                     inferenceConfig={"maxTokens": max_tokens, "temperature": 0.0},
                 )
             )
-        except Exception as exc:
-            raise AwsError.wrap(exc, "Converse") from exc

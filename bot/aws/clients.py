@@ -7,6 +7,8 @@ variables decide where they go (the embedded devstack in the demo and tests, AWS
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _lock = threading.Lock()
@@ -30,6 +32,18 @@ class AwsError(Exception):
         request_id = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
         message = error.get("Message") or str(exc)
         return cls(f"{action} failed: {code + ': ' if code else ''}{message}", code=code, request_id=request_id)
+
+
+@contextmanager
+def failing_as(action: str) -> Iterator[None]:
+    """Whatever fails inside becomes one :class:`AwsError` naming ``action`` (AWS's error code and request id kept);
+    an AwsError raised inside passes through unchanged."""
+    try:
+        yield
+    except AwsError:
+        raise
+    except Exception as exc:
+        raise AwsError.wrap(exc, action) from exc
 
 
 def client(service: str, region: str | None = None) -> Any:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.aws.clients import AwsError, client
+from bot.aws.clients import client, failing_as
 
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's documented limit
 
@@ -82,7 +82,7 @@ class CloudWatchGateway:
             "ScanBy": "TimestampAscending",
         }
         series: dict[str, Series] = {}
-        try:
+        with failing_as("GetMetricData"):
             while True:
                 page = self._client.get_metric_data(**request)
                 for result in page.get("MetricDataResults", []):
@@ -95,8 +95,6 @@ class CloudWatchGateway:
                 if not token:
                     break
                 request["NextToken"] = token
-        except Exception as exc:
-            raise AwsError.wrap(exc, "GetMetricData") from exc
         for s in series.values():
             pairs = sorted(zip(s.timestamps, s.values, strict=True))
             s.timestamps, s.values = [t for t, _ in pairs], [v for _, v in pairs]
@@ -107,16 +105,12 @@ class CloudWatchGateway:
 
     def widget_image(self, widget: dict[str, Any]) -> bytes:
         """A PNG graph of the widget (the CloudWatch dashboard widget JSON format)."""
-        try:
+        with failing_as("GetMetricWidgetImage"):
             answer = self._client.get_metric_widget_image(MetricWidget=json.dumps(widget), OutputFormat="png")
-        except Exception as exc:
-            raise AwsError.wrap(exc, "GetMetricWidgetImage") from exc
         return bytes(answer["MetricWidgetImage"])
 
     def describe_alarms(self, names: list[str]) -> list[dict[str, Any]]:
         """Metric and composite alarms by name."""
-        try:
+        with failing_as("DescribeAlarms"):
             answer = self._client.describe_alarms(AlarmNames=names, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
-        except Exception as exc:
-            raise AwsError.wrap(exc, "DescribeAlarms") from exc
         return list(answer.get("MetricAlarms", [])) + list(answer.get("CompositeAlarms", []))

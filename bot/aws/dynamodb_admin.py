@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.aws.clients import AwsError, client
+from bot.aws.clients import AwsError, client, failing_as
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,8 @@ class DynamoDbAdmin:
         self._client = client("dynamodb", region)
 
     def describe_capacity(self, table: str) -> TableCapacity:
-        try:
+        with failing_as(f"DescribeTable {table}"):
             answer: dict[str, Any] = self._client.describe_table(TableName=table)["Table"]
-        except Exception as exc:
-            raise AwsError.wrap(exc, f"DescribeTable {table}") from exc
         throughput = answer.get("ProvisionedThroughput") or {}
         billing = (answer.get("BillingModeSummary") or {}).get("BillingMode")
         if not billing:
@@ -43,13 +41,11 @@ class DynamoDbAdmin:
     # -- writes (change handlers) ------------------------------------------------------------------------------
 
     def update_provisioned_throughput(self, table: str, read_units: int, write_units: int) -> str:
-        try:
+        with failing_as(f"UpdateTable {table}"):
             answer = self._client.update_table(
                 TableName=table,
                 ProvisionedThroughput={"ReadCapacityUnits": int(read_units), "WriteCapacityUnits": int(write_units)},
             )
-        except Exception as exc:
-            raise AwsError.wrap(exc, f"UpdateTable {table}") from exc
         return str(answer.get("ResponseMetadata", {}).get("RequestId", ""))
 
     def wait_active(self, table: str, *, delay_s: int = 1, max_attempts: int = 300) -> None:
@@ -63,18 +59,16 @@ class DynamoDbAdmin:
 
     def scalable_target(self, table: str, dimension: str) -> dict[str, Any] | None:
         """The Application Auto Scaling target of ``dynamodb:table:<dimension>``, or None when none is registered."""
-        try:
+        with failing_as("DescribeScalableTargets"):
             answer = client("application-autoscaling").describe_scalable_targets(
                 ServiceNamespace="dynamodb", ResourceIds=[f"table/{table}"], ScalableDimension=dimension
             )
-        except Exception as exc:
-            raise AwsError.wrap(exc, "DescribeScalableTargets") from exc
         targets = answer.get("ScalableTargets") or []
         return dict(targets[0]) if targets else None
 
     def set_scalable_range(self, table: str, dimension: str, min_units: int, max_units: int) -> str:
         """Move the auto-scaling range so scaling keeps the new capacity instead of undoing it."""
-        try:
+        with failing_as("RegisterScalableTarget"):
             answer = client("application-autoscaling").register_scalable_target(
                 ServiceNamespace="dynamodb",
                 ResourceId=f"table/{table}",
@@ -82,6 +76,4 @@ class DynamoDbAdmin:
                 MinCapacity=int(min_units),
                 MaxCapacity=int(max_units),
             )
-        except Exception as exc:
-            raise AwsError.wrap(exc, "RegisterScalableTarget") from exc
         return str(answer.get("ResponseMetadata", {}).get("RequestId", ""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.aws.clients import AwsError, client
+from bot.aws.clients import AwsError, client, failing_as
 
 NOT_FOUND_CODES = ("ResourceNotFoundException", "ProvisionedConcurrencyConfigNotFoundException")
 
@@ -28,10 +28,8 @@ class LambdaGateway:
         self._client = client("lambda", region)
 
     def _call(self, action: str, **kwargs: Any) -> Any:
-        try:
+        with failing_as(action):
             return getattr(self._client, action)(**kwargs)
-        except Exception as exc:
-            raise AwsError.wrap(exc, action) from exc
 
     def _get_or_none(self, action: str, **kwargs: Any) -> Any:
         """A read whose "not found" answer means "not configured": None instead of an error."""
