@@ -30,3 +30,9 @@ def test_demo_tells_the_whole_story() -> None:
     assert "#perf-alerts" in transcript
     assert "/perf help" in transcript  # the help answer lists itself
     assert "I don't know `/perf slaa`" in transcript or "I don't know /perf slaa" in transcript
+    # perfbot's own log lines go to the demo's log file (as a Lambda's go to CloudWatch Logs), not into the story
+    terminal = completed.stdout + completed.stderr
+    assert "recommendation_dropped" not in terminal and '{"level"' not in terminal
+    logged = (ROOT / "build" / "demo.log").read_text(encoding="utf-8")
+    assert '"message":"recommendation_dropped"' in logged and '"message":"alarm_batch_done"' in logged
+    assert "perfbot's own logs: build/demo.log" in transcript

@@ -44,10 +44,7 @@ def run(stage: DemoStage) -> None:
     stage.say("Fifteen minutes later the schedule verifies the change against the metrics")
     _simulate_after(stage, applied)
     due = datetime.fromisoformat(applied.verify_due_at) + timedelta(minutes=1)
-    import handlers.schedule
-    from bot.devstack.slack_requests import LambdaContext
-
-    result = handlers.schedule.handler({"task": "verify", "time": due.isoformat()}, LambdaContext())
+    result = stage.schedule({"task": "verify", "time": due.isoformat()})
     stage.check(result.get("verified") == [p.id], f"verification did not run: {result}")
 
     stage.say("Alice asks for the change's audit trail: `/perf audit " + p.id + "`")

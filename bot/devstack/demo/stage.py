@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sys
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 from urllib.request import Request, urlopen
 
 from bot.devstack import slack_requests
@@ -14,6 +17,7 @@ from bot.devstack.stack import Devstack
 DEMO_CHANNEL = "#perf-alerts"
 ALICE = "U0APPROVER1"  # an approver in the shipped perfbot.yml
 BOB = "U0BOB"
+LOG_PATH = Path("build/demo.log")  # perfbot's own log lines: a Lambda writes them to CloudWatch Logs, not to Slack
 
 
 class DemoStage:
@@ -22,9 +26,12 @@ class DemoStage:
         self.problems: list[str] = []
         self.handler: Any = None
         self.lazy_work: Any = None
+        self._log: logging.FileHandler | None = None
+        self._restore: list[Any] = []
 
     def __enter__(self) -> DemoStage:
         self.stack.start()
+        self._route_logs()
         emu = self.stack.slack
         emu.add_user(ALICE, "alice", "Alice Approver")
         emu.add_user(BOB, "bob", "Bob Builder")
@@ -38,6 +45,38 @@ class DemoStage:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stack.stop()
+        for undo in reversed(self._restore):
+            undo()
+        if self._log is not None:
+            self._log.close()
+
+    def _route_logs(self) -> None:
+        """The story on the terminal, perfbot's logs in LOG_PATH: stdlib loggers (through the root logger) and the
+        Lambdas' Powertools loggers, as JSON lines like the ones CloudWatch Logs would show."""
+        from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+        import handlers.alarms
+        import handlers.schedule
+
+        LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+        self._log = logging.FileHandler(LOG_PATH, mode="w", encoding="utf-8")
+        self._log.setFormatter(LambdaPowertoolsFormatter(name="%(name)s"))
+        self._log.addFilter(lambda r: r.levelno >= logging.WARNING or r.name.startswith(("bot.", "handlers.")))
+        root = logging.getLogger()
+        level = root.level
+        root.addHandler(self._log)
+        root.setLevel(logging.INFO)
+        self._restore += [lambda: root.removeHandler(self._log), lambda: root.setLevel(level)]
+        for lambda_logger in (handlers.alarms.logger, handlers.schedule.logger):
+            stream_handler = lambda_logger.registered_handler
+            if isinstance(stream_handler, logging.StreamHandler):
+                previous = stream_handler.setStream(self._log.stream)
+                self._restore.append(lambda h=stream_handler, p=previous: h.setStream(p))
+
+    @property
+    def log_stream(self) -> IO[str]:
+        stream = self._log.stream if self._log is not None else None
+        return stream or sys.stderr
 
     @property
     def emu(self) -> Any:
@@ -112,19 +151,17 @@ class DemoStage:
 
     def alarm(self, event: dict[str, Any]) -> dict[str, Any]:
         """CloudWatch → SNS → the alarm Lambda: hand ``event`` to handlers.alarms.handler, return its batch summary."""
-        import contextlib
-        import io
-
         import handlers.alarms
 
         context = slack_requests.LambdaContext(function_name="perfbot-dev-alarms")
-        level = handlers.alarms.logger.log_level
-        handlers.alarms.logger.setLevel("WARNING")  # the Lambda's JSON logs and EMF metrics are not part of the story
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                return dict(handlers.alarms.handler(event, context))
-        finally:
-            handlers.alarms.logger.setLevel(level)
+        with contextlib.redirect_stdout(self.log_stream):  # Powertools prints EMF metric lines to stdout
+            return dict(handlers.alarms.handler(event, context))
+
+    def schedule(self, event: dict[str, Any]) -> dict[str, Any]:
+        """EventBridge → the schedule Lambda: hand ``event`` to handlers.schedule.handler, return its result."""
+        import handlers.schedule
+
+        return dict(handlers.schedule.handler(event, slack_requests.LambdaContext()))
 
     def print_transcript(self) -> None:
         print("\n" + "═" * 100)
@@ -137,5 +174,5 @@ class DemoStage:
             for problem in self.problems:
                 print(f"  - {problem}", file=sys.stderr)
             return 1
-        print("\nDemo finished: every step did what it promised.")
+        print(f"\nDemo finished: every step did what it promised. perfbot's own logs: {LOG_PATH}")
         return 0
