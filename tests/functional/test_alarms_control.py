@@ -236,6 +236,16 @@ def test_the_same_change_via_sns_and_eventbridge_posts_once(stack: Any, clock: C
     assert not [r for r in stack.slack.replies(CHANNEL, message.ts) if "fired again" in r.text]
 
 
+def test_a_slack_429_is_waited_out_and_the_alarm_posts_once(stack: Any, clock: Clock) -> None:
+    stack.slack.rate_limit("chat.postMessage", times=1, retry_after=0)  # Slack: "ratelimited", Retry-After: 0
+
+    summary = invoke(load_event("alarms_sns_metric_alarm.json"))
+
+    assert summary["posted"] == 1 and summary["accounted"] == 1 and not summary["failures"]
+    assert stack.slack.rate_limited["chat.postMessage"] == 1  # slack_sdk's RateLimitErrorRetryHandler retried it
+    assert len(top_level(stack)) == 1
+
+
 def test_when_slack_fails_the_retry_posts_the_alarm(stack: Any, clock: Clock) -> None:
     import handlers.alarms
 
