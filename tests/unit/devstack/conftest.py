@@ -7,8 +7,11 @@ from typing import Any
 
 import boto3
 import pytest
+from slack_sdk import WebClient
 
 from bot.devstack.aws import EmbeddedAws, start_aws
+from bot.devstack.slack import SlackEmulator
+from bot.devstack.stack import LOCAL_BOT_TOKEN
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +58,26 @@ def new_table(devstack_aws: EmbeddedAws) -> Callable[..., Any]:
         return client
 
     return create
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SlackEmulator]:
+    """One Slack emulator per test module: Alice (an admin, in the perf-approvers group) and Bob."""
+    with SlackEmulator(port=0, bot_token=LOCAL_BOT_TOKEN) as emu:
+        emu.add_user("U0ALICE001", "alice", "Alice Admin", is_admin=True, email="alice@example.com")
+        emu.add_user("U0BOB00001", "bob", "Bob Builder")
+        emu.add_usergroup("S0APPROVER", "perf-approvers", ["U0ALICE001"])
+        yield emu
+
+
+@pytest.fixture
+def emu(server: SlackEmulator) -> SlackEmulator:
+    """The module's emulator with messages, files and call counts wiped (users stay)."""
+    server.reset()
+    return server
+
+
+@pytest.fixture
+def client(emu: SlackEmulator) -> WebClient:
+    """The real slack_sdk WebClient pointed at the emulator."""
+    return WebClient(token=LOCAL_BOT_TOKEN, base_url=emu.api_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,25 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.devstack.slack import SlackEmulator
-
-TOKEN = "xoxb-perfbot-local"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SlackEmulator]:
-    with SlackEmulator(port=0, bot_token=TOKEN) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(server: SlackEmulator) -> SlackEmulator:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(emu: SlackEmulator) -> WebClient:
-    return WebClient(token=TOKEN, base_url=emu.api_url)
+from bot.devstack.stack import LOCAL_BOT_TOKEN as TOKEN
 
 
 def api_error(call: Any) -> SlackApiError:

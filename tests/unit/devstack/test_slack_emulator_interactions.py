@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,28 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.devstack.slack import SlackEmulator
-
-TOKEN = "xoxb-perfbot-local"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SlackEmulator]:
-    with SlackEmulator(port=0, bot_token=TOKEN) as emu:
-        emu.add_user("U0ALICE001", "alice", "Alice Admin", is_admin=True, email="alice@example.com")
-        emu.add_user("U0BOB00001", "bob", "Bob Builder")
-        emu.add_usergroup("S0APPROVER", "perf-approvers", ["U0ALICE001"])
-        yield emu
-
-
-@pytest.fixture
-def emu(server: SlackEmulator) -> SlackEmulator:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(emu: SlackEmulator) -> WebClient:
-    return WebClient(token=TOKEN, base_url=emu.api_url)
+from bot.devstack.stack import LOCAL_BOT_TOKEN as TOKEN
 
 
 def api_error(call: Any) -> SlackApiError:

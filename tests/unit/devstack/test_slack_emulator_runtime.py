@@ -7,7 +7,6 @@ import re
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -17,27 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.devstack.slack import SlackEmulator
-
-TOKEN = "xoxb-perfbot-local"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SlackEmulator]:
-    with SlackEmulator(port=0, bot_token=TOKEN) as emu:
-        emu.add_user("U0ALICE001", "alice", "Alice Admin")
-        yield emu
-
-
-@pytest.fixture
-def emu(server: SlackEmulator) -> SlackEmulator:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(emu: SlackEmulator) -> WebClient:
-    return WebClient(token=TOKEN, base_url=emu.api_url)
-
+from bot.devstack.stack import LOCAL_BOT_TOKEN as TOKEN
 
 # -- rate limits ---------------------------------------------------------------------------------------------
 
