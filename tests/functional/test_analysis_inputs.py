@@ -4,6 +4,7 @@ numbers it derives agree with what the simulator wrote."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -30,9 +31,10 @@ def count_calls() -> Counter[str]:
 
 def test_one_get_metric_data_call_serves_the_whole_analysis(stack: Any) -> None:
     settings = get_settings()
-    report = simulate(settings, scenario=BY_NAME["cold-starts"].scenario)
+    now = datetime.now(UTC)  # one clock for both: simulating takes seconds, and a minute may turn meanwhile
+    report = simulate(settings, scenario=BY_NAME["cold-starts"].scenario, now=now)
     calls = count_calls()
-    inputs = gather(settings, settings.services[0])
+    inputs = gather(settings, settings.services[0], now=now)
     assert calls["GetMetricData"] == 1
     assert calls["GetMetricStatistics"] == 0
     assert inputs.notes == []
