@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,14 +19,7 @@ Kind = Literal[
     "dynamodb_capacity",
     "breaker_thresholds",
 ]
-KINDS: tuple[str, ...] = (
-    "lambda_memory",
-    "lambda_provisioned_concurrency",
-    "apigw_cache",
-    "apigw_throttling",
-    "dynamodb_capacity",
-    "breaker_thresholds",
-)
+KINDS: tuple[str, ...] = get_args(Kind)
 Risk = Literal["low", "medium", "high"]
 
 # Value shapes per kind (all plain JSON so proposals can be stored and rendered without guessing):

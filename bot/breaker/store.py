@@ -7,13 +7,10 @@ the caller read, so two containers tripping the same breaker at once cannot over
 from __future__ import annotations
 
 import threading
-from decimal import Decimal
 from typing import Any, Protocol
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
-
-from bot.aws.clients import client
+from bot.aws.clients import AwsError
+from bot.aws.dynamodb import ConditionFailed, Table
 from bot.breaker.errors import BreakerStoreError
 from bot.breaker.models import BreakerStatus
 
@@ -60,90 +57,52 @@ class InMemoryBreakerStore:
             return [self._items[key] for key in sorted(self._items)]
 
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _to_dynamo(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, list):
-        return [_to_dynamo(v) for v in value]
-    return value
-
-
 def to_item(status: BreakerStatus) -> dict[str, Any]:
-    """The DynamoDB item (low-level attribute values) of a status; None fields are left out."""
-    fields = {k: _to_dynamo(v) for k, v in status.model_dump(mode="json").items() if v is not None}
-    fields |= {"pk": PK_PREFIX + status.key, "sk": SK, "gsi1pk": INDEX_PK, "gsi1sk": status.key}
-    return {name: _serializer.serialize(value) for name, value in fields.items()}
+    """The state-table item of a status (plain values; None fields are left out by the table gateway)."""
+    keys = {"pk": PK_PREFIX + status.key, "sk": SK, "gsi1pk": INDEX_PK, "gsi1sk": status.key}
+    return status.model_dump(mode="json") | keys
 
 
 def from_item(item: dict[str, Any]) -> BreakerStatus:
-    fields = {name: _deserializer.deserialize(value) for name, value in item.items()}
-    for name in ("pk", "sk", "gsi1pk", "gsi1sk"):
-        fields.pop(name, None)
-    return BreakerStatus.model_validate(fields)
+    return BreakerStatus.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk")})
 
 
 class DynamoBreakerStore:
     """Breaker state in perfbot's state table: ``pk="breaker#<key>"``, ``sk="state"``, snake_case fields."""
 
-    def __init__(self, table_name: str, *, dynamodb: Any = None) -> None:
+    def __init__(self, table_name: str, *, region: str | None = None) -> None:
         self.table_name = table_name
-        self._dynamodb = dynamodb
+        self._region = region
+        self._table: Table | None = None
 
     @property
-    def dynamodb(self) -> Any:
-        if self._dynamodb is None:
-            self._dynamodb = client("dynamodb")
-        return self._dynamodb
+    def table(self) -> Table:
+        if self._table is None:  # the client is built on first use, not when a report merely names the store
+            self._table = Table(self.table_name, self._region)
+        return self._table
 
     def load(self, key: str) -> BreakerStatus | None:
         try:
-            response = self.dynamodb.get_item(TableName=self.table_name, Key=self._key(key), ConsistentRead=True)
-        except (ClientError, BotoCoreError) as exc:
+            item = self.table.get({"pk": PK_PREFIX + key, "sk": SK})
+        except AwsError as exc:
             raise BreakerStoreError(f"reading breaker {key!r} from {self.table_name} failed: {exc}") from exc
-        item = response.get("Item")
         return from_item(item) if item else None
 
     def save_if_version(self, status: BreakerStatus, expected_version: int) -> bool:
-        if expected_version == 0:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-        else:
-            condition = {
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-            }
         try:
-            self.dynamodb.put_item(TableName=self.table_name, Item=to_item(status), **condition)
-        except (ClientError, BotoCoreError) as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code == "ConditionalCheckFailedException":
-                return False
-            message = f"writing breaker {status.key!r} to {self.table_name} failed: {exc}"
-            raise BreakerStoreError(message) from exc
+            if expected_version == 0:
+                self.table.put(to_item(status), condition="attribute_not_exists(pk)")
+            else:
+                self.table.put(to_item(status), condition="version = :expected", values={":expected": expected_version})
+        except ConditionFailed:
+            return False
+        except AwsError as exc:
+            raise BreakerStoreError(f"writing breaker {status.key!r} to {self.table_name} failed: {exc}") from exc
         return True
 
     def list_all(self) -> list[BreakerStatus]:
-        statuses: list[BreakerStatus] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": INDEX_PK}},
-        }
         try:
-            while True:
-                page = self.dynamodb.query(**kwargs)
-                statuses.extend(from_item(item) for item in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        except (ClientError, BotoCoreError) as exc:
+            items = list(self.table.query("gsi1pk = :pk", {":pk": INDEX_PK}, index="gsi1"))
+        except AwsError as exc:
             raise BreakerStoreError(f"listing breakers in {self.table_name} failed: {exc}") from exc
-        return sorted(statuses, key=lambda s: s.key)
-
-    @staticmethod
-    def _key(key: str) -> dict[str, Any]:
-        return {"pk": {"S": PK_PREFIX + key}, "sk": {"S": SK}}
+        return sorted((from_item(item) for item in items), key=lambda s: s.key)

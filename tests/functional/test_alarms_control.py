@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,18 +12,6 @@ from tests.conftest import load_event
 from tests.functional.alarm_helpers import CHANNEL, Clock, alarm, click, event, invoke, slash, top_level
 
 pytestmark = pytest.mark.functional
-
-START = datetime(2026, 11, 26, 18, 55, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock(stack: Any) -> Iterator[Clock]:
-    from bot.alarms import service
-
-    clock = Clock(START)
-    service.configure(clock=clock, sleep=clock.sleep)
-    yield clock
-    service.configure()
 
 
 def notes(stack: Any, message: Any) -> list[str]:

@@ -16,18 +16,9 @@ from bot.settings import DEFAULT_CONFIG, reset_settings
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
 from tests.unit.changes.factories import memory_rec, proposal
-from tests.unit.changes.slack_clicks import card_for, card_text, click, ephemerals_for, post_card
+from tests.unit.changes.slack_clicks import ALICE, BOB, CAROL, card_for, card_text, click, ephemerals_for, post_card
 
 pytestmark = pytest.mark.functional
-ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"
-
-
-@pytest.fixture
-def function(stack: Any) -> Any:
-    monitored.create_function(memory_mb=1024)
-    for user, name in ((ALICE, "alice"), (CAROL, "carol"), (BOB, "bob")):
-        stack.slack.add_user(user, name, name.title())
-    return stack
 
 
 def test_authorization_matrix_applies_nothing(function: Any, slack_handler: Any) -> None:

@@ -16,18 +16,9 @@ from bot.devstack import slack_requests
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
 from tests.unit.changes.factories import memory_rec
-from tests.unit.changes.slack_clicks import buttons, card_for, card_text, click_event, ephemerals_for
+from tests.unit.changes.slack_clicks import ALICE, CAROL, buttons, card_for, card_text, click_event, ephemerals_for
 
 pytestmark = pytest.mark.functional
-ALICE, CAROL = "U0APPROVER1", "U0APPROVER2"
-
-
-@pytest.fixture
-def function(stack: Any) -> Any:
-    monitored.create_function(memory_mb=1024)
-    stack.slack.add_user(ALICE, "alice", "Alice Approver")
-    stack.slack.add_user(CAROL, "carol", "Carol Approver")
-    return stack
 
 
 def test_100_concurrent_approvals_apply_once(function: Any) -> None:

@@ -15,18 +15,9 @@ from bot.settings import reset_settings
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import aws_error, count_calls
 from tests.unit.changes.factories import memory_rec
-from tests.unit.changes.slack_clicks import buttons, card_for, card_text, click, ephemerals_for
+from tests.unit.changes.slack_clicks import ALICE, BOB, CAROL, buttons, card_for, card_text, click, ephemerals_for
 
 pytestmark = pytest.mark.functional
-ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"
-
-
-@pytest.fixture
-def function(stack: Any) -> Any:
-    monitored.create_function(memory_mb=1024)
-    for user, name in ((ALICE, "alice"), (CAROL, "carol"), (BOB, "bob")):
-        stack.slack.add_user(user, name, name.title())
-    return stack
 
 
 def put_durations(applied_at: datetime, before_ms: float, after_ms: float) -> None:

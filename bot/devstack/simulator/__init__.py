@@ -121,7 +121,7 @@ def simulate(
     breaker_key = service.breaker_key or service.name
     dynamodb = client("dynamodb", settings.region)
     reset_breaker(dynamodb, settings.tables.state, breaker_key)
-    store = DynamoBreakerStore(settings.tables.state, dynamodb=dynamodb)
+    store = DynamoBreakerStore(settings.tables.state, region=settings.region)
     story = run_breaker_story(chosen, breaker_key, store, start.timestamp(), qps, seed=hash_seed(seed, "breaker"))
     minutes = build_day(chosen, start, qps, story.minutes, seed=hash_seed(seed, "minutes"))
     cloudwatch = client("cloudwatch", settings.region)

@@ -7,21 +7,15 @@ import json
 from typing import Any
 
 from bot.devstack.slack.store import SlackError
-from bot.devstack.slack.validation import MAX_TEXT, BlocksFormatError, parse_blocks, validate_blocks
+from bot.devstack.slack.validation import MAX_TEXT, BlocksFormatError, json_array, parse_blocks, validate_blocks
 
 
 def _json_list(raw: Any, error: str) -> list[dict[str, Any]] | None:
-    if raw is None or raw == "":
-        return None
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise SlackError(error, [f"[ERROR] {error.replace('_', ' ')}"]) from None
-    if not isinstance(value, list):
-        raise SlackError(error, [f"[ERROR] {error.replace('_', ' ')}"])
-    return [v for v in value if isinstance(v, dict)]
+    try:
+        value = json_array(raw)
+    except ValueError:
+        raise SlackError(error, [f"[ERROR] {error.replace('_', ' ')}"]) from None
+    return None if value is None else [v for v in value if isinstance(v, dict)]
 
 
 def _metadata(raw: Any) -> dict[str, Any] | None:

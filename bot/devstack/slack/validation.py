@@ -39,17 +39,24 @@ class BlocksFormatError(ValueError):
     """``blocks`` is not a JSON array of objects: Slack's ``invalid_blocks_format``."""
 
 
-def parse_blocks(raw: Any) -> list[dict[str, Any]] | None:
-    """Blocks from a JSON body (a list) or a form field (a JSON string); ``None`` when absent."""
+def json_array(raw: Any) -> list[Any] | None:
+    """A list from a JSON body (already a list) or a form field (a JSON string); ``None`` when absent.
+    Raises ValueError when it is not a JSON array."""
     if raw is None or raw == "":
         return None
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            raise BlocksFormatError("blocks is not valid JSON") from exc
-    if not isinstance(value, list) or not all(isinstance(b, dict) for b in value):
+    value = json.loads(raw) if isinstance(raw, str) else raw  # JSONDecodeError is a ValueError
+    if not isinstance(value, list):
+        raise ValueError("not a JSON array")
+    return value
+
+
+def parse_blocks(raw: Any) -> list[dict[str, Any]] | None:
+    """Blocks from a JSON body or a form field; ``None`` when absent."""
+    try:
+        value = json_array(raw)
+    except ValueError as exc:
+        raise BlocksFormatError("blocks is not a valid JSON array") from exc
+    if value is not None and not all(isinstance(b, dict) for b in value):
         raise BlocksFormatError("blocks must be an array of objects")
     return value
 

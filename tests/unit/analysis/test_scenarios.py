@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.analysis.analyzer import analyze
+from bot.analysis.models import KINDS
 from bot.devstack.simulator import simulate
 from bot.devstack.simulator.analysis_scenarios import CORPUS, AnalysisScenario
 from bot.settings import get_settings
@@ -40,12 +41,5 @@ def test_rule_engine_finds_what_a_senior_sre_expects(stack: Any, entry: Analysis
 def test_the_corpus_covers_every_kind_and_at_least_twelve_problems() -> None:
     assert len(CORPUS) >= 12
     kinds = {e.kind for entry in CORPUS for e in entry.expected}
-    assert kinds == {
-        "lambda_memory",
-        "lambda_provisioned_concurrency",
-        "apigw_cache",
-        "apigw_throttling",
-        "dynamodb_capacity",
-        "breaker_thresholds",
-    }
+    assert kinds == set(KINDS)
     assert any(not entry.expected for entry in CORPUS)

@@ -11,6 +11,7 @@ from bot.changes.proposals import propose
 from bot.devstack import slack_requests
 
 CHANNEL = "#perf-alerts"
+ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"  # two approvers of the shipped perfbot.yml, one not
 
 
 def card_for(stack: Any, rec: Recommendation, requester: str = "perfbot", channel: str = CHANNEL) -> Proposal:

@@ -1,0 +1,35 @@
+"""Shared by the functional tests: the alarm pipeline's clock, the monitored function and its Slack users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.functional.alarm_helpers import Clock
+from tests.unit.changes import monitored
+from tests.unit.changes.slack_clicks import ALICE, BOB, CAROL
+
+ALARM_START = datetime(2026, 11, 26, 18, 55, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(stack: Any) -> Iterator[Clock]:
+    """The alarm pipeline on a clock that starts at ALARM_START and moves only when a test says so."""
+    from bot.alarms import service
+
+    clock = Clock(ALARM_START)
+    service.configure(clock=clock, sleep=clock.sleep)
+    yield clock
+    service.configure()
+
+
+@pytest.fixture
+def function(stack: Any) -> Any:
+    """The monitored Lambda function at 1024 MB, and Alice, Carol (approvers) and Bob known to Slack."""
+    monitored.create_function(memory_mb=1024)
+    for user, name in ((ALICE, "alice"), (CAROL, "carol"), (BOB, "bob")):
+        stack.slack.add_user(user, name, name.title())
+    return stack
