@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
+    def channel_id(self, channel: str) -> str: ...
     def post_incident(self, channel: str, view: IncidentView) -> str: ...
     def update_incident(self, channel: str, ts: str, view: IncidentView) -> None: ...
     def post_note(self, channel: str, thread_ts: str, note: Note, *, optional: bool = False) -> str: ...
@@ -24,26 +25,37 @@ class Notifier(Protocol):
 
 
 class SlackNotifier:
-    """Posts and edits through slack_sdk (its RateLimitErrorRetryHandler retries 429s); ``pacer`` spaces the writes."""
+    """Posts and edits through slack_sdk (its RateLimitErrorRetryHandler retries 429s); ``pacer`` spaces the writes.
+
+    Every method takes a channel ID (``channel_id`` turns a configured ``#name`` into one, once per container): Slack's
+    chat.update and file uploads refuse names, and an incident handled by another container knows only the stored ID.
+    """
 
     def __init__(self, client: Any, pacer: ChannelPacer) -> None:
+        from bot.slack.channels import channel_directory
+
         self.client = client
         self.pacer = pacer
-        self._channel_ids: dict[str, str] = {}
+        self.directory = channel_directory(client)
+        self._told_to_invite: set[str] = set()
+
+    def channel_id(self, channel: str) -> str:
+        return self.directory.channel_id(channel)
 
     def _post(
         self, channel: str, text: str, blocks: list[dict[str, Any]] | None, *, optional: bool = False, **extra: Any
     ) -> str:
         """Post when the channel's pace allows; "" when an optional post was skipped (the channel is backlogged)."""
+        channel = self.channel_id(channel)  # an ID passes as it is; a name stored by an older version is resolved
         if not self.pacer.wait(channel, optional=optional):
             return ""
         answer = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, **extra)
-        self._channel_ids[channel] = answer["channel"]  # chat.update needs the id, not "#name"
         return str(answer["ts"])
 
     def _update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        channel = self.channel_id(channel)
         self.pacer.wait(f"update:{channel}")
-        self.client.chat_update(channel=self._channel_ids.get(channel, channel), ts=ts, text=text, blocks=blocks)
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
     def post_incident(self, channel: str, view: IncidentView) -> str:
         from bot.slack.render.alarms import incident_message
@@ -64,21 +76,38 @@ class SlackNotifier:
         )
 
     def upload_graph(self, channel: str, thread_ts: str, png: bytes, alarm_name: str) -> bool:
-        """The graph goes into the thread unless the channel is backlogged (then the message stands alone)."""
-        from bot.slack.render.alarms import graph_title
+        """The graph goes into the thread unless the channel is backlogged (then the message stands alone).
 
+        Sharing a file needs membership even where chat:write.public lets perfbot post: in a channel perfbot was not
+        invited to, a thread says so (once per channel and container) instead of failing the notification."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot.slack.render.alarms import graph_needs_invite_text, graph_title
+
+        channel = self.channel_id(channel)
         if not self.pacer.wait(channel, optional=True):
             return False
-        channel_id = self._channel_ids.get(channel) or self._resolve(channel)
+        try:
+            self._upload(channel, thread_ts, png, graph_title(alarm_name))
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel":
+                raise
+            logger.warning("alarm_graph_not_in_channel", extra={"channel": channel})
+            if channel not in self._told_to_invite and self.pacer.wait(channel, optional=True):
+                self._told_to_invite.add(channel)
+                self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=graph_needs_invite_text())
+            return False
+        return True
+
+    def _upload(self, channel: str, thread_ts: str, png: bytes, title: str) -> None:
         self.client.files_upload_v2(
-            channel=channel_id,
+            channel=channel,
             thread_ts=thread_ts,
             content=png,
             filename="alarm-graph.png",
-            title=graph_title(alarm_name),
-            alt_txt=graph_title(alarm_name),
+            title=title,
+            alt_txt=title,
         )
-        return True
 
     def post_digest(self, channel: str, view: DigestView) -> str:
         from bot.slack.render.alarms import digest_message
@@ -96,15 +125,3 @@ class SlackNotifier:
 
         text, blocks = maintenance_message(view)
         return self._post(channel, text, blocks)
-
-    def _resolve(self, channel: str) -> str:
-        """files_upload_v2 wants a channel id; a "#name" from config is looked up once."""
-        if not channel.startswith("#"):
-            return channel
-        name = channel[1:]
-        for page in self.client.conversations_list(types="public_channel,private_channel", limit=200):
-            for found in page.get("channels", []):
-                if found.get("name") == name:
-                    self._channel_ids[channel] = found["id"]
-                    return str(found["id"])
-        raise LookupError(f"channel {channel} not found (is perfbot invited?)")

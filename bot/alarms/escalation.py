@@ -99,6 +99,7 @@ def escalate_due(pipeline: AlarmPipeline) -> dict[str, object]:
         from bot.alarms.views import MaintenanceView
 
         pipeline.notifier.post_maintenance(
-            pipeline.settings.slack.alarm_channel, MaintenanceView(now=now, active=False, summary=summary)
+            pipeline.notifier.channel_id(pipeline.settings.slack.alarm_channel),
+            MaintenanceView(now=now, active=False, summary=summary),
         )
     return {"escalated": escalated, "maintenance_summarised": summary is not None}

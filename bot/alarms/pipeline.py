@@ -44,7 +44,7 @@ class AlarmPipeline:
     # -- entry --------------------------------------------------------------------------------------------------
     def process(self, n: AlarmNotification, *, state: StateRead | None = None) -> Outcome:
         now = self.clock()
-        channel = routing.channel_for(n, self.settings)
+        channel = self.route(n)
         if n.alarm_name == self.settings.alarms.maintenance_alarm:  # decides from its own read
             return self._maintenance_alarm(n, channel, now)
         incident, maintenance, storm = state or self.read_state(n)  # state: read ahead by the caller, if it did
@@ -63,10 +63,14 @@ class AlarmPipeline:
 
     def read_state(self, n: AlarmNotification) -> StateRead:
         """One round trip (BatchGetItem): the incident, the maintenance state and the channel's storm window."""
-        keys = [IncidentStore.key(n.key), STATE_KEY, StormStore.key(routing.channel_for(n, self.settings))]
+        keys = [IncidentStore.key(n.key), STATE_KEY, StormStore.key(self.route(n))]
         incident_item, maintenance_item, storm_item = self.incidents.table.batch_get(keys)
         incident = from_item(incident_item) if incident_item else None
         return incident, maintenance_from_item(maintenance_item), storm_item or {}  # {}: read, no window yet
+
+    def route(self, n: AlarmNotification) -> str:
+        """The ID of the channel the alarm goes to (incidents, storm windows and pacing all key on the ID)."""
+        return self.notifier.channel_id(routing.channel_for(n, self.settings))
 
     # -- views --------------------------------------------------------------------------------------------------
     def view(self, incident: Incident, n: AlarmNotification, now: float) -> IncidentView:
@@ -281,7 +285,9 @@ class AlarmPipeline:
         if not isinstance(summary, MaintenanceSummary):
             return ""
         view = MaintenanceView(now=now, active=False, summary=summary)
-        return self.notifier.post_maintenance(channel or self.settings.slack.alarm_channel, view)
+        return self.notifier.post_maintenance(
+            channel or self.notifier.channel_id(self.settings.slack.alarm_channel), view
+        )
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def _save_quietly(self, incident: Incident, now: float) -> None:

@@ -201,6 +201,13 @@ def graph_title(alarm_name: str) -> str:
     return truncate(f"{alarm_name} — metric and threshold", 250)
 
 
+def graph_needs_invite_text() -> str:
+    return (
+        "No graph attached: perfbot may post here but can share files only in channels it is a member of. "
+        "`/invite @perfbot` to get graphs with the alarms."
+    )
+
+
 def digest_message(view: DigestView) -> tuple[str, list[Block]]:
     names = "\n".join(f"• {escape(a)}" for a in view.alarms[:40])
     more = view.count - len(view.alarms[:40])
