@@ -31,11 +31,13 @@ def stack(devstack: Devstack) -> Iterator[Devstack]:
     from bot.aws.clients import reset_clients
     from bot.bootstrap import bootstrap
     from bot.settings import get_settings, reset_settings
+    from bot.slack.channels import reset_channel_directories
 
     devstack.aws.reset()
     devstack.slack.reset()
     reset_clients()
     reset_settings()
+    reset_channel_directories()
     bootstrap(get_settings())
     yield devstack
 

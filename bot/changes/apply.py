@@ -16,7 +16,7 @@ from typing import Any, Literal
 from bot.analysis.models import Values
 from bot.audit import AuditEvent, AuditLog
 from bot.aws.clients import AwsError
-from bot.changes.authorize import Click, MembersOf, Refusal, authorize
+from bot.changes.authorize import Click, Directory, Refusal, authorize
 from bot.changes.handlers import ChangeHandler, handler_for
 from bot.changes.models import Proposal, now_iso
 from bot.changes.proposals import Conflict, ProposalStore, UnknownProposal
@@ -67,12 +67,12 @@ class ChangeOrchestrator:
 
     # -- approve ----------------------------------------------------------------------------------------------
 
-    def approve(self, proposal_id: str, click: Click, members_of: MembersOf) -> Outcome:
+    def approve(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
         try:
             proposal: Proposal | None = self.store.get(proposal_id)
         except UnknownProposal:
             proposal = None
-        refusal = authorize(proposal, click, self.settings, members_of)  # even on a decided card: record who tried
+        refusal = authorize(proposal, click, self.settings, directory)  # even on a decided card: record who tried
         if refusal is not None:
             self.refuse(proposal_id, proposal, click, refusal)
             return Outcome("refused", proposal, refusal)
@@ -89,7 +89,7 @@ class ChangeOrchestrator:
             )
         except Conflict as lost:
             if lost.current.expired:
-                expired = authorize(lost.current, click, self.settings, members_of)
+                expired = authorize(lost.current, click, self.settings, directory)
                 self.refuse(proposal_id, lost.current, click, expired)  # type: ignore[arg-type]
                 return Outcome("refused", lost.current, expired)
             return Outcome("already", lost.current)  # another click won; it applies, this one reports

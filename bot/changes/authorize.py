@@ -1,21 +1,25 @@
 """Who may decide on a proposal, and where: code-enforced, whatever the card looked like.
 
 Rules: the clicker is an approver (a configured user id or a member of a configured Slack user group); the click
-comes from an allowed channel (``approvers.channels``, default the alarm and digest channels); a high-risk change
+comes from an allowed channel (``approvers.channels``, default the alarm and digest channels — compared by channel ID,
+so a renamed channel or a look-alike name cannot pass); a high-risk change
 needs an approver other than its requester (and the card shows a confirm dialog); expired or unknown proposals
 cannot be approved. Every refusal is explained to the clicker and recorded in the audit log.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from bot.changes.models import Proposal
 from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 Reason = Literal["unknown", "expired", "not_approver", "wrong_channel", "own_high_risk"]
 MembersOf = Callable[[str], list[str]]
@@ -32,6 +36,14 @@ class Click:
     slack_ids: dict[str, str] = field(default_factory=dict)
 
 
+class Directory(Protocol):
+    """What authorization asks Slack: who is in an approver user group, and which ID a configured channel has."""
+
+    def members_of(self, group: str) -> list[str]: ...
+
+    def channel_id(self, channel: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class Refusal:
     reason: Reason
@@ -42,24 +54,30 @@ def allowed_channels(settings: Settings) -> list[str]:
     return list(settings.approvers.channels) or [settings.slack.alarm_channel, settings.slack.digest_channel]
 
 
-def _in_channel_list(click: Click, channels: list[str]) -> bool:
-    names = {c.lstrip("#").lower() for c in channels}
-    return click.channel_id in channels or click.channel_id.lower() in names or click.channel_name.lower() in names
+def allowed_channel_ids(settings: Settings, directory: Directory) -> set[str]:
+    """The IDs of the allowed channels; a configured name Slack does not know allows nothing (and is logged)."""
+    ids = set()
+    for channel in allowed_channels(settings):
+        try:
+            ids.add(directory.channel_id(channel))
+        except LookupError as exc:
+            logger.warning("approval_channel_not_found", extra={"channel": channel, "error": str(exc)})
+    return ids
 
 
-def is_approver(user: str, settings: Settings, members_of: MembersOf) -> bool:
+def is_approver(user: str, settings: Settings, directory: Directory) -> bool:
     if user in settings.approvers.users:
         return True
-    return any(user in members_of(group) for group in settings.approvers.usergroups)
+    return any(user in directory.members_of(group) for group in settings.approvers.usergroups)
 
 
-def authorize(proposal: Proposal | None, click: Click, settings: Settings, members_of: MembersOf) -> Refusal | None:
+def authorize(proposal: Proposal | None, click: Click, settings: Settings, directory: Directory) -> Refusal | None:
     """None when ``click.user`` may approve ``proposal`` from ``click.channel_id``; otherwise why not."""
     if proposal is None:
         return Refusal("unknown", "This proposal does not exist (any more). Nothing was changed.")
     if proposal.expired:
         return Refusal("expired", "This proposal has expired. Run the analysis again for a fresh one.")
-    refusal = authorize_decider(click, settings, members_of)
+    refusal = authorize_decider(click, settings, directory)
     if refusal is not None:
         return refusal
     if proposal.risk == "high" and click.user == proposal.requester:
@@ -70,13 +88,12 @@ def authorize(proposal: Proposal | None, click: Click, settings: Settings, membe
     return None
 
 
-def authorize_decider(click: Click, settings: Settings, members_of: MembersOf) -> Refusal | None:
+def authorize_decider(click: Click, settings: Settings, directory: Directory) -> Refusal | None:
     """The rules that apply to any decision (approve, reject, undo): an approver, in an allowed channel."""
-    if not is_approver(click.user, settings, members_of):
+    if not is_approver(click.user, settings, directory):
         return Refusal("not_approver", "Only perfbot's configured approvers can decide on changes.")
-    channels = allowed_channels(settings)
-    if not _in_channel_list(click, channels):
-        return Refusal("wrong_channel", f"Changes can only be approved in {', '.join(channels)}.")
+    if click.channel_id not in allowed_channel_ids(settings, directory):
+        return Refusal("wrong_channel", f"Changes can only be approved in {', '.join(allowed_channels(settings))}.")
     return None
 
 

@@ -6,7 +6,7 @@ import time
 
 from bot.audit import AuditEvent
 from bot.changes.apply import ChangeOrchestrator, Outcome
-from bot.changes.authorize import Click, MembersOf, Refusal, authorize_decider
+from bot.changes.authorize import Click, Directory, Refusal, authorize_decider
 from bot.changes.handlers import handler_for
 from bot.changes.models import Proposal, now_iso
 from bot.changes.proposals import Conflict, UnknownProposal, new_id
@@ -14,7 +14,7 @@ from bot.changes.proposals import Conflict, UnknownProposal, new_id
 UNKNOWN = Refusal("unknown", "This proposal does not exist (any more). Nothing was changed.")
 
 
-def reject(orchestrator: ChangeOrchestrator, proposal_id: str, click: Click, members_of: MembersOf) -> Outcome:
+def reject(orchestrator: ChangeOrchestrator, proposal_id: str, click: Click, directory: Directory) -> Outcome:
     """Approvers may reject, and a requester may withdraw their own proposal; conditional like approval."""
     try:
         proposal = orchestrator.store.get(proposal_id)
@@ -23,7 +23,7 @@ def reject(orchestrator: ChangeOrchestrator, proposal_id: str, click: Click, mem
         return Outcome("refused", None, UNKNOWN)
     if proposal.state != "proposed":
         return Outcome("already", proposal)
-    refusal = None if click.user == proposal.requester else authorize_decider(click, orchestrator.settings, members_of)
+    refusal = None if click.user == proposal.requester else authorize_decider(click, orchestrator.settings, directory)
     if refusal is not None:
         orchestrator.refuse(proposal_id, proposal, click, refusal)
         return Outcome("refused", proposal, refusal)
@@ -61,7 +61,7 @@ def inverse_proposal(original: Proposal, requester: str, ttl_h: float) -> Propos
 
 
 def request_undo(
-    orchestrator: ChangeOrchestrator, original_id: str, click: Click, members_of: MembersOf
+    orchestrator: ChangeOrchestrator, original_id: str, click: Click, directory: Directory
 ) -> tuple[Outcome, Proposal | None]:
     """Create (and audit) the inverse proposal of an applied change; the caller posts its card, then approves it.
 
@@ -74,7 +74,7 @@ def request_undo(
         return Outcome("refused", None, UNKNOWN), None
     if original.state != "applied":
         return Outcome("already", original), None
-    refusal = authorize_decider(click, orchestrator.settings, members_of)
+    refusal = authorize_decider(click, orchestrator.settings, directory)
     if refusal is not None:
         orchestrator.refuse(original_id, original, click, refusal)
         return Outcome("refused", original, refusal), None

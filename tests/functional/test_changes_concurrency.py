@@ -13,6 +13,8 @@ from bot.changes.apply import orchestrator
 from bot.changes.authorize import Click
 from bot.changes.proposals import propose
 from bot.devstack import slack_requests
+from bot.slack.app import slack_client
+from bot.slack.listeners.changes import SlackDirectory
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
 from tests.unit.changes.factories import memory_rec
@@ -24,13 +26,14 @@ pytestmark = pytest.mark.functional
 def test_100_concurrent_approvals_apply_once(function: Any) -> None:
     p = propose(memory_rec(), "perfbot", function.slack.channel_id("#perf-alerts"))
     orch = orchestrator()
+    directory = SlackDirectory(slack_client())
     barrier = threading.Barrier(100)
     statuses: list[str] = []
 
     def approve(i: int) -> None:
         clicker = Click(user=(ALICE, CAROL)[i % 2], channel_id=p.channel, channel_name="perf-alerts")
         barrier.wait()
-        statuses.append(orch.approve(p.id, clicker, lambda _g: []).status)
+        statuses.append(orch.approve(p.id, clicker, directory).status)
 
     with count_calls("lambda", "UpdateFunctionConfiguration") as updates:
         threads = [threading.Thread(target=approve, args=(i,)) for i in range(100)]

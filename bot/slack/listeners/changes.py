@@ -21,19 +21,29 @@ CHANGE_ID = re.compile(r"^chg-[0-9a-f]{10}$")
 DEFAULT_AUDIT_EVENTS = 10
 MAX_AUDIT_EVENTS = 100
 
-_members_lock = threading.Lock()
-_members: Any = None
+_directory_lock = threading.Lock()
+_directory: Any = None
 
 
-def _members_of(client: WebClient) -> Any:
-    """Approver user-group membership from usergroups.users.list, cached per container."""
-    global _members  # noqa: PLW0603 — one cache per warm container
-    from bot.changes.authorize import CachedGroupMembers
+class SlackDirectory:
+    """Authorization's view of Slack: approver user groups (usergroups.users.list, cached a minute) and channel IDs
+    (conversations.list, once per container)."""
 
-    with _members_lock:
-        if _members is None:
-            _members = CachedGroupMembers(lambda group: list(client.usergroups_users_list(usergroup=group)["users"]))
-        return _members
+    def __init__(self, client: WebClient) -> None:
+        from bot.changes.authorize import CachedGroupMembers
+        from bot.slack.channels import channel_directory
+
+        self.members_of = CachedGroupMembers(lambda group: list(client.usergroups_users_list(usergroup=group)["users"]))
+        self.channel_id = channel_directory(client).channel_id
+
+
+def _directory_of(client: WebClient) -> Any:
+    """One directory per warm container."""
+    global _directory  # noqa: PLW0603 — one cache per warm container
+    with _directory_lock:
+        if _directory is None:
+            _directory = SlackDirectory(client)
+        return _directory
 
 
 def _click(body: dict[str, Any], context: BoltContext) -> tuple[str, Any]:
@@ -76,7 +86,7 @@ def run_approve(body: dict[str, Any], client: WebClient, respond: Respond, conte
 
     proposal_id, click = _click(body, context)
     cards = ChangeCards(client)
-    _tell(respond, orchestrator(progress=cards.refresh).approve(proposal_id, click, _members_of(client)))
+    _tell(respond, orchestrator(progress=cards.refresh).approve(proposal_id, click, _directory_of(client)))
 
 
 def run_reject(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -86,7 +96,7 @@ def run_reject(body: dict[str, Any], client: WebClient, respond: Respond, contex
 
     proposal_id, click = _click(body, context)
     cards = ChangeCards(client)
-    outcome = reject(orchestrator(progress=cards.refresh), proposal_id, click, _members_of(client))
+    outcome = reject(orchestrator(progress=cards.refresh), proposal_id, click, _directory_of(client))
     if outcome.status == "rejected" and outcome.proposal is not None:
         cards.refresh(outcome.proposal)
     _tell(respond, outcome)
@@ -102,8 +112,8 @@ def run_undo(body: dict[str, Any], client: WebClient, respond: Respond, context:
     original_id, click = _click(body, context)
     cards = ChangeCards(client)
     orch = orchestrator(progress=cards.refresh)
-    members = _members_of(client)
-    outcome, undo = request_undo(orch, original_id, click, members)
+    directory = _directory_of(client)
+    outcome, undo = request_undo(orch, original_id, click, directory)
     if undo is None or outcome.proposal is None:
         _tell(respond, outcome)
         return
@@ -111,7 +121,7 @@ def run_undo(body: dict[str, Any], client: WebClient, respond: Respond, context:
     if undo.risk == "high":  # two-person rule: the clicker requested this undo, someone else approves it
         respond(text=render.undo_needs_other_text(undo), response_type="ephemeral", replace_original=False)
         return
-    _tell(respond, orch.approve(undo.id, click, members))
+    _tell(respond, orch.approve(undo.id, click, directory))
 
 
 @subcommand(

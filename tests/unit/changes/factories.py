@@ -38,3 +38,23 @@ def proposal(**fields: Any) -> Proposal:
         "approve_by": int(time.time()) + 3600,
     }
     return Proposal.model_validate(data | fields)
+
+
+class FakeDirectory:
+    """``bot.changes.authorize.Directory`` without Slack: approver groups and channel IDs from dicts."""
+
+    CHANNELS = {"#perf-alerts": "C0PERFALRT", "#perf-reports": "C0PERFREPT", "#perf-changes": "C0CHANGES1"}
+
+    def __init__(self, groups: dict[str, list[str]] | None = None, channels: dict[str, str] | None = None) -> None:
+        self.groups = groups or {}
+        self.channels = self.CHANNELS if channels is None else channels
+
+    def members_of(self, group: str) -> list[str]:
+        return list(self.groups.get(group, []))
+
+    def channel_id(self, channel: str) -> str:
+        if channel.startswith(("C", "G", "D")) and channel.isupper():
+            return channel
+        if channel not in self.channels:
+            raise LookupError(channel)
+        return self.channels[channel]

@@ -15,14 +15,13 @@ from bot.changes.models import Proposal
 from bot.changes.proposals import propose
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import aws_error, count_calls
-from tests.unit.changes.factories import memory_rec
+from tests.unit.changes.factories import FakeDirectory, memory_rec
 
 ALICE, BOB, CAROL = "U0APPROVER1", "U0BOB", "U0APPROVER2"
 CHANNEL = Click(user=ALICE, channel_id="C0PERFALRT", channel_name="perf-alerts", slack_ids={"trigger_id": "t1"})
 
 
-def no_groups(_group: str) -> list[str]:
-    return []
+no_groups = FakeDirectory()
 
 
 def as_user(user: str) -> Click:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.changes.authorize import CachedGroupMembers, Click, authorize
 from bot.settings import Approvers, Settings, SlackSettings, Tables
-from tests.unit.changes.factories import proposal
+from tests.unit.changes.factories import FakeDirectory, proposal
 
 APPROVER, OTHER_APPROVER, GROUP_MEMBER, STRANGER = "U0APPROVER1", "U0APPROVER2", "U0INGROUP1", "U0STRANGER"
 
@@ -21,8 +21,7 @@ def settings(channels: list[str] | None = None) -> Settings:
     )
 
 
-def members(group: str) -> list[str]:
-    return [GROUP_MEMBER] if group == "S0APPROVE" else []
+members = FakeDirectory(groups={"S0APPROVE": [GROUP_MEMBER]})
 
 
 def click(user: str = APPROVER, channel_id: str = "C0PERFALRT", name: str = "perf-alerts") -> Click:
@@ -61,12 +60,17 @@ def test_high_risk_needs_someone_other_than_the_requester() -> None:
     assert authorize(proposal(risk="medium", requester=APPROVER), click(APPROVER), settings(), members) is None
 
 
-def test_allowed_channels_match_by_id_or_name() -> None:
+def test_allowed_channels_are_compared_by_id_whether_configured_by_id_or_name() -> None:
     assert authorize(proposal(), click(channel_id="C0CHANGES1", name="x"), settings(["C0CHANGES1"]), members) is None
-    assert (
-        authorize(proposal(), click(channel_id="C0X", name="perf-changes"), settings(["#perf-changes"]), members)
-        is None
-    )
+    assert authorize(proposal(), click(channel_id="C0CHANGES1"), settings(["#perf-changes"]), members) is None
+    # the name in the click payload proves nothing: only the ID Slack resolved the configured name to counts
+    refusal = authorize(proposal(), click(channel_id="C0X", name="perf-changes"), settings(["#perf-changes"]), members)
+    assert refusal is not None and refusal.reason == "wrong_channel"
+
+
+def test_a_configured_channel_slack_does_not_know_allows_nothing() -> None:
+    refusal = authorize(proposal(), click(channel_id="C0PERFALRT"), settings(["#no-such-channel"]), members)
+    assert refusal is not None and refusal.reason == "wrong_channel"
 
 
 def test_group_membership_is_cached() -> None:
