@@ -30,6 +30,9 @@ class Invocation:
     team_id: str = ""
     response_url: str = ""
     trigger_id: str = ""
+    postable: bool = (
+        True  # False where perfbot may not post (a private channel or DM it is not in): answer via response_url
+    )
 
 
 @dataclass

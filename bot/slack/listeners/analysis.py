@@ -63,20 +63,24 @@ def analyze_command(inv: Invocation) -> Reply:
     from bot.analysis.models import KINDS
     from bot.analysis.publish import publish_recommendations
     from bot.settings import get_settings
-    from bot.slack.render.analysis import summary_blocks, summary_text
-    from bot.slack.render.kit import fit
+    from bot.slack.render.analysis import cards_elsewhere_text, summary_blocks, summary_text
+    from bot.slack.render.kit import context, fit
 
     settings = get_settings()
     kind, service = parse_analyze_args(inv.args, KINDS, settings.service_names)
+    # cards need a channel perfbot can post in (and approvers can act in): the digest channel when not here
+    cards_channel = inv.channel_id if inv.postable else settings.slack.digest_channel
     blocks: list[dict[str, Any]] = []
     texts = []
     for name in [service] if service else settings.service_names:
         result = analyze(name, kind)
-        publish_recommendations(result, channel=inv.channel_id, requester_id=inv.user_id)
+        publish_recommendations(result, channel=cards_channel, requester_id=inv.user_id)
         blocks += summary_blocks(result)
         texts.append(summary_text(result))
     if not texts:
         raise UsageError("No services are configured in perfbot.yml.")
+    if not inv.postable:
+        blocks.append(context(cards_elsewhere_text(cards_channel)))
     return Reply(text=" · ".join(texts), blocks=fit(blocks))
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import commands
 from bot.slack.listeners.acks import ack_at_once
@@ -16,6 +18,9 @@ from bot.slack.render import help as help_render
 logger = logging.getLogger(__name__)
 
 SYNC = {"help"}
+# What chat.postMessage answers where perfbot may not post: a private channel or a DM it is not part of
+# (channel_not_found: Slack hides them from non-members), a public channel without chat:write.public (not_in_channel).
+CANNOT_POST = {"channel_not_found", "not_in_channel"}
 
 
 @commands.subcommand("help", usage="/perf help", summary="what perfbot can do (this list)", visibility="ephemeral")
@@ -63,9 +68,12 @@ def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     placeholder_ts: str | None = None
     try:
         if command.visibility == "in_channel":
-            posted = client.chat_postMessage(channel=invocation.channel_id, text=help_render.working_text(command))
-            placeholder_ts = posted["ts"]
-        else:
+            placeholder_ts = _placeholder(client, invocation, command)
+            if placeholder_ts is None:
+                invocation = dataclasses.replace(invocation, postable=False)
+        if not invocation.postable:
+            respond(text=help_render.not_a_member_text(command), response_type="ephemeral")
+        elif placeholder_ts is None:
             respond(text=help_render.working_text(command), response_type="ephemeral")
         reply = command.run(invocation)
     except commands.UsageError as problem:
@@ -80,6 +88,18 @@ def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         logger.exception("perf_subcommand_failed", extra={"subcommand": command.name})
         reply = commands.Reply(text=help_render.failure_text(command))
     _deliver(client, respond, invocation, command, reply, placeholder_ts)
+
+
+def _placeholder(client: WebClient, invocation: commands.Invocation, command: commands.Subcommand) -> str | None:
+    """Post "working…" in the conversation; None where perfbot may not post there."""
+    try:
+        posted = client.chat_postMessage(channel=invocation.channel_id, text=help_render.working_text(command))
+    except SlackApiError as exc:
+        if exc.response.get("error") not in CANNOT_POST:
+            raise
+        logger.info("perf_answer_via_response_url", extra={"subcommand": command.name, "error": exc.response["error"]})
+        return None
+    return str(posted["ts"])
 
 
 def _withdraw(client: WebClient, invocation: commands.Invocation, placeholder_ts: str | None) -> None:
@@ -105,6 +125,10 @@ def _deliver(
                 filename=attachment.filename,
                 title=attachment.title,
             )
+    elif not invocation.postable:  # response_url needs no membership; in_channel keeps the answer visible to all
+        respond(text=reply.text, blocks=reply.blocks, response_type="in_channel", replace_original=False)
+        if reply.files:
+            respond(text=help_render.files_left_out_text(len(reply.files)), response_type="ephemeral")
     else:
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=True)
 
