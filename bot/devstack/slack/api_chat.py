@@ -1,7 +1,8 @@
-"""chat.* and conversations.* methods: what perfbot uses to post, thread, edit and read messages.
+"""chat.* and reactions.* methods: what perfbot uses to post, thread and edit messages.
 
 Each handler takes the store and the request arguments and returns the success body without ``ok``;
-failures raise ``SlackError`` with Slack's error code.
+failures raise ``SlackError`` with Slack's error code. The dispatcher has already checked scopes and membership
+and replaced the channel argument with the conversation's ID (``membership.check``), so handlers read an ID.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any
 
 from bot.devstack.slack.content import message_content
 from bot.devstack.slack.models import Message
-from bot.devstack.slack.store import SlackError, Store, snapshot
+from bot.devstack.slack.store import TS, SlackError, Store
+from bot.devstack.slack.validation import MAX_UPDATE_TEXT
 
 Body = dict[str, Any]
 
@@ -20,7 +22,7 @@ def _flag(value: Any) -> bool:
 
 
 def chat_post_message(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"))
+    channel = args["channel"]
     content = message_content(args)
     username = args.get("username") if isinstance(args.get("username"), str) else None
     message = Message(channel=channel, ts="", thread_ts=args.get("thread_ts") or None, username=username, **content)
@@ -29,10 +31,13 @@ def chat_post_message(store: Store, args: Body) -> Body:
 
 
 def chat_post_ephemeral(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"))
+    channel = args["channel"]
     user = args.get("user")
-    if not isinstance(user, str) or not user:
-        raise SlackError("user_not_found")
+    with store.lock:
+        if not isinstance(user, str) or user not in store.users:
+            raise SlackError("user_not_found")
+        if not store.channels[channel].has_member(user):
+            raise SlackError("user_not_in_channel")
     content = message_content(args)
     thread_ts = args.get("thread_ts") or None
     message = Message(channel=channel, ts="", thread_ts=thread_ts, ephemeral_user=user, **content)
@@ -41,9 +46,9 @@ def chat_post_ephemeral(store: Store, args: Body) -> Body:
 
 
 def chat_update(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
+    channel = args["channel"]
     store.find(channel, args.get("ts"))
-    changes = message_content(args, partial=True)
+    changes = message_content(args, partial=True, text_limit=MAX_UPDATE_TEXT)
     updated = store.update(channel, args.get("ts"), changes)
     return {
         "channel": channel,
@@ -54,64 +59,33 @@ def chat_update(store: Store, args: Body) -> Body:
 
 
 def chat_delete(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
+    channel = args["channel"]
     store.delete(channel, args.get("ts"))
     return {"channel": channel, "ts": args.get("ts")}
 
 
 def chat_get_permalink(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
+    channel = args["channel"]
     message = store.find(channel, args.get("message_ts"))
     return {"channel": channel, "permalink": f"{store.base_url}archives/{channel}/p{message.ts.replace('.', '')}"}
 
 
-def conversations_info(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
-    with store.lock:
-        return {"channel": store.channels[channel].to_api()}
-
-
-def _limit(args: Body) -> int:
-    try:
-        return max(1, min(999, int(args.get("limit") or 100)))
-    except (TypeError, ValueError):
-        return 100
-
-
-def conversations_history(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
-    newest_first = list(reversed(store.messages(channel)))
-    page = newest_first[: _limit(args)]
-    return {
-        "messages": [m.to_api(store.team_id) for m in page],
-        "has_more": len(newest_first) > len(page),
-        "pin_count": 0,
-        "response_metadata": {"next_cursor": ""},
-    }
-
-
-def conversations_replies(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
-    with store.lock:
-        parent = snapshot(store.find(channel, args.get("ts")))
-    root = parent.thread_ts if parent.is_reply and parent.thread_ts else parent.ts
-    with store.lock:
-        head = snapshot(store.find(channel, root))
-    thread = [head, *store.replies(channel, root)][: _limit(args)]
-    return {
-        "messages": [m.to_api(store.team_id) for m in thread],
-        "has_more": False,
-        "response_metadata": {"next_cursor": ""},
-    }
+def _reaction_target(store: Store, args: Body) -> Message:
+    """The message ``channel`` + ``timestamp`` name (the only kind of item the emulator has)."""
+    timestamp = args.get("timestamp")
+    if not args.get("channel") or timestamp in (None, ""):
+        raise SlackError("no_item_specified")
+    if not isinstance(timestamp, str) or not TS.match(timestamp):
+        raise SlackError("bad_timestamp")
+    return store.find(args["channel"], timestamp)
 
 
 def reactions_add(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
     name = str(args.get("name") or "").strip(":")
     if not name:
         raise SlackError("invalid_name")
     with store.lock:
-        message = store.find(channel, args.get("timestamp"))
+        message = _reaction_target(store, args)
         users = message.reactions.setdefault(name, [])
         if store.bot_user_id in users:
             raise SlackError("already_reacted")
@@ -120,10 +94,11 @@ def reactions_add(store: Store, args: Body) -> Body:
 
 
 def reactions_remove(store: Store, args: Body) -> Body:
-    channel = store.resolve_channel(args.get("channel"), create=False)
     name = str(args.get("name") or "").strip(":")
+    if not name:
+        raise SlackError("invalid_name")
     with store.lock:
-        message = store.find(channel, args.get("timestamp"))
+        message = _reaction_target(store, args)
         users = message.reactions.get(name, [])
         if store.bot_user_id not in users:
             raise SlackError("no_reaction")
@@ -139,9 +114,6 @@ CHAT_METHODS = {
     "chat.update": chat_update,
     "chat.delete": chat_delete,
     "chat.getPermalink": chat_get_permalink,
-    "conversations.info": conversations_info,
-    "conversations.history": conversations_history,
-    "conversations.replies": conversations_replies,
     "reactions.add": reactions_add,
     "reactions.remove": reactions_remove,
 }

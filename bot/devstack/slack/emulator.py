@@ -1,12 +1,15 @@
 """``SlackEmulator``: a local Slack Web API that the real ``slack_sdk.WebClient`` and Bolt talk to.
 
     with SlackEmulator() as emu:
+        emu.add_channel("perf-alerts")
         client = WebClient(token="xoxb-perfbot-local", base_url=emu.api_url)
         client.chat_postMessage(channel="#perf-alerts", text="hi")
         assert emu.messages("#perf-alerts")[0].text == "hi"
 
-Runs a ``ThreadingHTTPServer`` in a daemon thread on 127.0.0.1; all state lives in a lock-protected store, so
-tests, lazy listeners on other threads and benchmarks can use it at once.
+It is as strict as Slack: the token has the manifest's scopes only, channels exist only once added, methods other
+than posting want channel IDs, private conversations are invisible unless the bot is in them, tiers rate-limit, and
+every refusal is logged (``refusals``). Runs a ``ThreadingHTTPServer`` in a daemon thread on 127.0.0.1; all state
+lives in a lock-protected store, so tests, lazy listeners on other threads and benchmarks can use it at once.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from bot.devstack.slack.models import Call, File, Message, User
+from bot.devstack.slack import scopes as scopes_module
+from bot.devstack.slack.models import Call, File, Message, Refusal, User
 from bot.devstack.slack.server import Dispatcher, SlackHTTPServer
 from bot.devstack.slack.store import SlackError, Store
 from bot.devstack.slack.transcript import TranscriptWriter
@@ -35,11 +39,15 @@ class SlackEmulator:
         bot_name: str = "perfbot",
         team_name: str = "perfbot-dev",
         clock: Callable[[], float] = time.time,
+        scopes: Iterable[str] | None = None,
     ) -> None:
+        """``scopes``: the bot token's scopes; ``None`` reads ``infra/slack-app-manifest.yml`` (oauth_config)."""
         self.host = host
         self.port = port
         self.bot_token = bot_token
         self._store = Store(bot_token=bot_token, bot_name=bot_name, team_name=team_name, clock=clock)
+        self._scopes = scopes_module.granted(scopes)
+        self._store.granted = self._scopes
         self._dispatcher = Dispatcher(self._store)
         self._server: SlackHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -101,9 +109,31 @@ class SlackEmulator:
         return self._store.bot_id
 
     def reset(self) -> None:
-        """Forget messages, files, views, rate limits, response URLs and calls; keep users and channels."""
+        """Forget messages, files, views, rate-limit counts and settings, response URLs, calls, refusals and
+        expected refusals, and restore the constructor's scopes; keep users, channels and memberships."""
         self._store.reset()
         self._dispatcher.responses.reset()
+        with self._store.lock:
+            self._store.granted = self._scopes
+
+    # -- scopes --------------------------------------------------------------------------------------------
+    @property
+    def granted_scopes(self) -> frozenset[str]:
+        """The bot token's scopes (the manifest's unless the constructor or ``set_scopes`` said otherwise)."""
+        with self._store.lock:
+            return self._store.granted
+
+    def set_scopes(self, scopes: Iterable[str] | None) -> None:
+        """Grant exactly ``scopes`` from now on (``None``: the manifest's again) until ``reset``."""
+        with self._store.lock:
+            self._store.granted = scopes_module.granted(scopes)
+
+    def scopes_used(self) -> set[str]:
+        """Every scope the logged calls needed (refused ones included): per call the method's documented scope,
+        the per-type scope for conversations.*, and ``chat:write.public`` for posting into a channel the bot is
+        not in. What a least-scopes test compares with the manifest."""
+        with self._store.lock:
+            return {scope for call in self._store.call_log for scope in call.scopes}
 
     # -- directory -----------------------------------------------------------------------------------------
     def add_user(
@@ -126,12 +156,28 @@ class SlackEmulator:
         with self._store.lock:
             self._store.usergroups[usergroup_id] = group
 
-    def add_channel(self, name: str, *, is_private: bool = False) -> str:
-        return self._store.add_channel(name, is_private=is_private)
+    def add_channel(
+        self, name: str, *, is_private: bool = False, bot_member: bool = True, members: Iterable[str] = ()
+    ) -> str:
+        """Create ``#name`` (the only way a channel comes to exist) and return its ID (``C`` + 10 characters).
+        ``members``: the users in it; an empty list makes a public channel everyone's. Existing names are kept."""
+        return self._store.add_channel(name, is_private=is_private, bot_member=bot_member, members=members)
+
+    def add_dm(self, user_a: str, user_b: str) -> str:
+        """A DM between two users (``D…``); the bot is not in it, so only their response_url reaches it."""
+        return self._store.add_dm(user_a, user_b)
+
+    def invite_bot(self, channel: str) -> None:
+        """``/invite @perfbot`` in ``channel`` (a name or an ID)."""
+        self._store.set_bot_member(self.channel_id(channel), True)
+
+    def remove_bot(self, channel: str) -> None:
+        """Remove the bot from ``channel`` (a name or an ID)."""
+        self._store.set_bot_member(self.channel_id(channel), False)
 
     def channel_id(self, channel: str) -> str:
-        """``C…`` for ``#name``, ``name`` or an existing id; names are created on first use.
-        An id-shaped value that was never created raises ``SlackError("channel_not_found")``."""
+        """The ID of ``#name``, ``name``, an ID or a user ID (the bot's DM with them); nothing is created except
+        that DM. Unknown names and IDs raise ``SlackError("channel_not_found")``."""
         return self._store.resolve_channel(channel)
 
     # -- what happened -------------------------------------------------------------------------------------
@@ -178,15 +224,38 @@ class SlackEmulator:
 
     @property
     def call_log(self) -> list[Call]:
-        """``(method, time.monotonic(), channel or None)`` for every API request, in arrival order."""
+        """``Call(method, time.monotonic(), channel or None, scopes)`` for every API request, in arrival order."""
         with self._store.lock:
             return list(self._store.call_log)
+
+    # -- refusals ------------------------------------------------------------------------------------------
+    @property
+    def refusals(self) -> list[Refusal]:
+        """Every refusal since the last ``reset`` (``ok: false``, 429, response_url and upload errors)."""
+        with self._store.lock:
+            return list(self._store.refusals)
+
+    def expect_refusal(self, method: str | None = None, error: str | None = None) -> None:
+        """Mark refusals of ``method`` with ``error`` (``None``: any) as provoked on purpose, until ``reset``."""
+        with self._store.lock:
+            self._store.expected.append((method, error))
+
+    @property
+    def unexpected_refusals(self) -> list[Refusal]:
+        """The refusals no ``expect_refusal`` covers: what a "zero refusals" check asserts is empty."""
+        return [r for r in self.refusals if not self._store.is_expected(r)]
 
     # -- steering ------------------------------------------------------------------------------------------
     def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After: retry_after``."""
         with self._store.lock:
             self._store.limiter.script(method, times, retry_after)
+
+    def enforce_tiers(self, enabled: bool = True, per_minute: Mapping[str, int | None] | None = None) -> None:
+        """Slack's per-method tiers (on by default: Tier 1/2/3/4 = 1/20/50/100 calls a minute per method and
+        token); ``per_minute`` overrides a method's allowance (``None``: unlimited). ``reset`` restores them."""
+        with self._store.lock:
+            self._store.limiter.enforce_tiers(enabled, per_minute)
 
     def enforce_channel_rate(self, per_second: float | None = 1.0, burst: int = 5) -> None:
         """Refuse chat.postMessage/postEphemeral/file shares beyond ``per_second`` per channel (token bucket

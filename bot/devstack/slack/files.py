@@ -3,7 +3,8 @@
 1. ``files.getUploadURLExternal(filename, length)`` → ``upload_url`` (on this emulator) + ``file_id``;
 2. POST the bytes (raw or multipart) to ``upload_url`` → ``200 OK - <length>``;
 3. ``files.completeUploadExternal(files=[{id, title}], channel_id, thread_ts, initial_comment)`` shares them,
-   as one message (or thread reply) carrying the files.
+   as one message (or thread reply) carrying the files. ``channel_id`` must be an ID and the bot must be in the
+   channel, even a public one with ``chat:write.public`` (``not_in_channel``), see ``membership``.
 
 Image dimensions are read from the PNG/GIF/JPEG header so the transcript can say ``graph.png 1024x400 PNG``.
 """
@@ -15,7 +16,7 @@ import mimetypes
 import struct
 from typing import Any
 
-from bot.devstack.slack.models import File, Message
+from bot.devstack.slack.models import File, Message, Refusal
 from bot.devstack.slack.store import SlackError, Store
 
 Body = dict[str, Any]
@@ -65,7 +66,11 @@ def files_get_upload_url(store: Store, args: Body) -> Body:
         length = -1
     if length < 0:
         raise SlackError("invalid_arguments", ["[ERROR] missing required field: length"])
+    if length == 0:
+        raise SlackError("missing_argument")  # Slack: "typically only occurs when the length provided is 0"
     alt = args.get("alt_txt") if isinstance(args.get("alt_txt"), str) else None
+    if alt is not None and len(alt) > 1000:
+        raise SlackError("alt_txt_too_large")
     file = File(id=store.next_id("F"), name=filename, title=filename, alt_txt=alt)
     with store.lock:
         store.files[file.id] = file
@@ -77,6 +82,7 @@ def receive_upload(store: Store, file_id: str, data: bytes) -> tuple[int, str]:
     with store.lock:
         file = store.files.get(file_id)
         if file is None:
+            store.refuse(Refusal("upload", "file_not_found", None, f"HTTP 404 {file_id}"))
             return 404, "file_not_found"
         file.bytes = data
         file.uploaded = True
@@ -97,8 +103,7 @@ def _file_list(raw: Any) -> list[dict[str, Any]]:
 
 def files_complete_upload(store: Store, args: Body) -> Body:
     entries = _file_list(args.get("files"))
-    channel_arg = args.get("channel_id") or (str(args.get("channels") or "").split(",")[0] or None)
-    channel = store.resolve_channel(channel_arg) if channel_arg else None
+    channel = args.get("channel_id") or None  # checked (ID, bot a member) and resolved by membership.check
     comment = args.get("initial_comment") if isinstance(args.get("initial_comment"), str) else ""
     with store.lock:
         files: list[File] = []

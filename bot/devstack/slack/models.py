@@ -15,11 +15,27 @@ from bot.devstack.slack.flatten import blocks_to_lines, mrkdwn_to_plain
 
 
 class Call(NamedTuple):
-    """One API request as the emulator saw it; ``at`` is ``time.monotonic()`` for benchmarks."""
+    """One API request as the emulator saw it; ``at`` is ``time.monotonic()`` for benchmarks.
+
+    ``channel`` is the conversation ID when the call named one the emulator knows (else the raw argument);
+    ``scopes`` are the bot scopes this call needed (see ``scopes.required``), also for refused calls."""
 
     method: str
     at: float
     channel: str | None
+    scopes: frozenset[str] = frozenset()
+
+
+class Refusal(NamedTuple):
+    """A call Slack would refuse: ``ok: false``, HTTP 429, a response_url or an upload error.
+
+    ``method`` is the Web API method, or ``"response_url"`` / ``"upload"``; ``detail`` is the extra Slack gives
+    (``needed=…``, ``Retry-After=…``, the ``response_metadata.messages``), empty when there is none."""
+
+    method: str
+    error: str
+    channel: str | None
+    detail: str = ""
 
 
 @dataclass
@@ -204,25 +220,50 @@ class User:
 
 @dataclass
 class Channel:
+    """A conversation: public or private channel, a DM (``is_im``) or a group DM (``is_mpim``).
+
+    ``bot_member`` says whether perfbot is in it; ``members`` are the other users (for a public channel an empty
+    set means "everyone", the usual test setup; private channels and DMs list theirs)."""
+
     id: str
     name: str
     created: int = field(default_factory=lambda: int(time.time()))
     is_private: bool = False
     is_im: bool = False
+    is_mpim: bool = False
+    bot_member: bool = True
+    members: set[str] = field(default_factory=set)
+
+    @property
+    def kind(self) -> str:
+        """Slack's ``types`` word for it: ``public_channel``, ``private_channel``, ``im`` or ``mpim``."""
+        if self.is_im:
+            return "im"
+        if self.is_mpim:
+            return "mpim"
+        return "private_channel" if self.is_private else "public_channel"
+
+    def has_member(self, user: str) -> bool:
+        return user in self.members or (not self.members and self.kind == "public_channel")
 
     def to_api(self) -> dict[str, Any]:
-        return {
+        api: dict[str, Any] = {
             "id": self.id,
-            "name": self.name,
-            "name_normalized": self.name,
-            "is_channel": not self.is_im and not self.is_private,
+            "created": self.created,
+            "is_channel": self.kind in ("public_channel", "private_channel"),
             "is_group": False,
             "is_im": self.is_im,
-            "is_private": self.is_private,
+            "is_mpim": self.is_mpim,
+            "is_private": self.kind != "public_channel",
             "is_archived": False,
+        }
+        if self.is_im:
+            return api | {"user": next(iter(sorted(self.members)), ""), "is_user_deleted": False}
+        return api | {
+            "name": self.name,
+            "name_normalized": self.name,
             "is_general": self.name == "general",
-            "is_member": True,
-            "created": self.created,
+            "is_member": self.bot_member,
             "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
         }

@@ -2,7 +2,9 @@
 
 A POST carries ``text``/``blocks`` and ``response_type`` (``ephemeral`` by default, or ``in_channel``),
 ``replace_original``, ``delete_original`` and ``thread_ts``. Like Slack it answers plain text: ``ok``, or an
-error word with HTTP 400/404 (``invalid_payload``, ``no_text``, ``invalid_blocks``…).
+error word with HTTP 400/404 (``invalid_payload``, ``no_text``, ``invalid_blocks``…), which is logged as a
+``Refusal("response_url", …)``. It needs no scope and no membership: it works in private channels and DMs the bot
+is not in, ``in_channel`` answers included, as Slack documents.
 
 "Original" means the message the interaction came from when the URL was minted with ``message_ts`` (a button
 on a channel message), otherwise the last message posted through the URL (a slash command's first reply).
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.devstack.slack.content import message_content
-from bot.devstack.slack.models import Message
+from bot.devstack.slack.models import Message, Refusal
 from bot.devstack.slack.store import SlackError, Store
 
 
@@ -55,22 +57,29 @@ class ResponseUrls:
         return self.store.index.get((url.channel, last.ts))
 
     def post(self, token: str, raw: bytes) -> tuple[int, str]:
-        """Handle one POST to a response_url; returns (HTTP status, plain-text body)."""
+        """Handle one POST to a response_url; returns (HTTP status, plain-text body). Errors are refusals."""
         with self.store.lock:
             url = self.urls.get(token)
+        status, answer, messages = self._answer(url, raw)
+        if status != 200:
+            detail = "; ".join([f"HTTP {status}", *messages])
+            self.store.refuse(Refusal("response_url", answer, url.channel if url else None, detail))
+        return status, answer
+
+    def _answer(self, url: ResponseUrl | None, raw: bytes) -> tuple[int, str, list[str]]:
         if url is None:
-            return 404, "no_service"
+            return 404, "no_service", []
         try:
             payload = json.loads(raw.decode("utf-8") or "null")
         except (UnicodeDecodeError, ValueError):
             payload = None
         if not isinstance(payload, dict):
-            return 400, "invalid_payload"
+            return 400, "invalid_payload", []
         try:
             self._apply(url, payload)
         except SlackError as exc:
-            return (404 if exc.code == "channel_not_found" else 400), exc.code
-        return 200, "ok"
+            return (404 if exc.code == "channel_not_found" else 400), exc.code, exc.messages
+        return 200, "ok", []
 
     def _apply(self, url: ResponseUrl, payload: dict[str, Any]) -> None:
         with self.store.lock:

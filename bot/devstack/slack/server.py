@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -17,16 +18,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from bot.devstack.slack import membership
 from bot.devstack.slack.api_chat import CHAT_METHODS
+from bot.devstack.slack.api_conversations import CONVERSATION_METHODS
 from bot.devstack.slack.api_workspace import WORKSPACE_METHODS
 from bot.devstack.slack.files import FILE_METHODS, receive_upload
+from bot.devstack.slack.models import Call, Refusal
 from bot.devstack.slack.responses import ResponseUrls
-from bot.devstack.slack.store import CHANNEL_ID, USER_ID, SlackError, Store, stable_id
+from bot.devstack.slack.store import SlackError, Store
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Store, dict[str, Any]], dict[str, Any]]
-METHODS: dict[str, Handler] = {**CHAT_METHODS, **WORKSPACE_METHODS, **FILE_METHODS}
+METHODS: dict[str, Handler] = {**CHAT_METHODS, **CONVERSATION_METHODS, **WORKSPACE_METHODS, **FILE_METHODS}
 JSON_TYPE = "application/json; charset=utf-8"
 
 
@@ -75,61 +79,82 @@ def error_body(exc: SlackError) -> dict[str, Any]:
 
 
 class Dispatcher:
-    """Turns one HTTP request into (status, headers, body). Knows nothing about sockets."""
+    """Turns one HTTP request into (status, headers, body). Knows nothing about sockets.
+
+    Order of checks, as Slack answers: method known → token → rate limit (429) → scopes (``missing_scope``) →
+    channel and membership (``membership.check``) → the method's own arguments. Every refusal is logged."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.responses = ResponseUrls(store)
 
-    def _channel_hint(self, args: dict[str, Any]) -> str | None:
-        value = args.get("channel") or args.get("channel_id")
-        if not isinstance(value, str) or not value:
-            return None
-        with self.store.lock:
-            if value in self.store.channels or CHANNEL_ID.match(value):
-                return value
-            if value in self.store.users or USER_ID.match(value):
-                return stable_id("D", value)
-            name = value.lstrip("#")
-            return self.store.names.get(name) or stable_id("C", name)  # the id the name will get
+    @staticmethod
+    def _token(auth_header: str, args: dict[str, Any]) -> Any:
+        return auth_header[7:].strip() if auth_header.lower().startswith("bearer ") else args.get("token")
 
     def _authed(self, auth_header: str, args: dict[str, Any]) -> str | None:
         """``None`` when the bot token is presented, else the Slack error code."""
-        token = auth_header[7:].strip() if auth_header.lower().startswith("bearer ") else args.get("token")
+        token = self._token(auth_header, args)
         if not token:
             return "not_authed"
         return None if token == self.store.bot_token else "invalid_auth"
 
+    def _refused(self, method: str, channel: str | None, body: dict[str, Any], detail: str = "") -> dict[str, Any]:
+        if not detail and body.get("needed"):
+            detail = f"needed={body['needed']} provided={body.get('provided', '')}"
+        elif not detail:
+            detail = "; ".join(body.get("response_metadata", {}).get("messages", []))
+        self.store.refuse(Refusal(method, str(body.get("error")), channel, detail))
+        return body
+
     def api(self, method: str, auth_header: str, args: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         """(HTTP status, extra headers, JSON body) for one Web API call."""
-        channel = self._channel_hint(args)
-        self.store.record(method, channel)
-        if method == "api.test":
-            echo = {k: v for k, v in args.items() if k != "token"}
-            error = args.get("error")
-            if isinstance(error, str) and error:
-                return 200, {}, {"ok": False, "error": error, "args": echo}
-            return 200, {}, {"ok": True, "args": echo}
+        at = time.monotonic()
+        raw = args.get("channel") or args.get("channel_id")
+        raw_channel = raw if isinstance(raw, str) and raw else None
+        if method == "api.test":  # needs no token
+            self.store.record(Call(method, at, raw_channel))
+            return 200, {}, self._api_test(raw_channel, args)
         handler = METHODS.get(method)
         refusal = "unknown_method" if handler is None else self._authed(auth_header, args)
         if refusal or handler is None:
-            return 200, {}, {"ok": False, "error": refusal}
-        retry_after = self.store.throttle(method, channel)
+            self.store.record(Call(method, at, raw_channel))
+            return 200, {}, self._refused(method, raw_channel, {"ok": False, "error": refusal})
+        with self.store.lock:
+            granted = self.store.granted
+        access = membership.check(self.store, granted, method, args)
+        channel = access.channel.id if access.channel else raw_channel
+        self.store.record(Call(method, at, channel, access.scopes))
+        retry_after = self.store.throttle(method, channel, str(self._token(auth_header, args)))
         if retry_after is not None:
-            return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
-        try:
-            body = {"ok": True, **handler(self.store, args)}
-        except SlackError as exc:
-            body = error_body(exc)
-        return 200, {}, body
+            body = {"ok": False, "error": "ratelimited"}
+            self._refused(method, channel, body, f"Retry-After={retry_after}")
+            return 429, {"Retry-After": str(retry_after)}, body
+        if access.error is not None:
+            body = error_body(access.error) | access.extra
+        else:
+            try:
+                body = {"ok": True, **handler(self.store, access.args)}
+            except SlackError as exc:
+                body = error_body(exc)
+        return 200, {}, body if body["ok"] else self._refused(method, channel, body)
+
+    def _api_test(self, channel: str | None, args: dict[str, Any]) -> dict[str, Any]:
+        echo = {k: v for k, v in args.items() if k != "token"}
+        error = args.get("error")
+        if isinstance(error, str) and error:
+            return self._refused("api.test", channel, {"ok": False, "error": error, "args": echo})
+        return {"ok": True, "args": echo}
 
     def download(self, path: str, auth_header: str) -> tuple[int, str, bytes]:
         if self._authed(auth_header, {}) is not None:
+            self.store.refuse(Refusal("download", "invalid_auth", None, "HTTP 403"))
             return 403, "text/plain", b"invalid_auth"
         file_id = path.split("/", 1)[0]
         with self.store.lock:
             file = self.store.files.get(file_id)
             if file is None or not file.uploaded:
+                self.store.refuse(Refusal("download", "file_not_found", None, f"HTTP 404 {file_id}"))
                 return 404, "text/plain", b"file_not_found"
             return 200, file.mimetype, file.bytes
 
@@ -171,6 +196,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                     args = parse_arguments(self.headers.get("Content-Type", ""), body, query)
                 except BadRequest as exc:
                     payload: Any = {"ok": False, "error": str(exc)}
+                    dispatcher.store.refuse(Refusal(unquote(path[5:]), str(exc), None, "unparsable body"))
                     self._send(200, JSON_TYPE, json.dumps(payload).encode())
                     return
                 status, headers, payload = dispatcher.api(unquote(path[5:]), auth, args)

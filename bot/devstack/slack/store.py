@@ -12,14 +12,13 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.devstack.slack.models import Call, Channel, File, Message, User
+from bot.devstack.slack.models import Call, Channel, File, Message, Refusal, User
 from bot.devstack.slack.ratelimit import RateLimiter
 
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 TS = re.compile(r"^\d{1,12}\.\d{1,6}$")
 
@@ -75,6 +74,9 @@ class Store:
     call_log: list[Call] = field(default_factory=list)
     limited: Counter[str] = field(default_factory=Counter)
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    granted: frozenset[str] = frozenset()  # the bot token's scopes
+    refusals: list[Refusal] = field(default_factory=list)
+    expected: list[tuple[str | None, str | None]] = field(default_factory=list)
     seq: int = 0
     last_ts: int = 0
 
@@ -93,16 +95,24 @@ class Store:
             self.last_ts = max(int(self.clock() * 1_000_000), self.last_ts + 1)
             return f"{self.last_ts // 1_000_000}.{self.last_ts % 1_000_000:06d}"
 
-    def record(self, method: str, channel: str | None) -> None:
+    def record(self, call: Call) -> None:
         """Count a request (every one, including those refused with an error or a 429)."""
         with self.lock:
-            self.calls[method] += 1
-            self.call_log.append(Call(method, time.monotonic(), channel))
+            self.calls[call.method] += 1
+            self.call_log.append(call)
 
-    def throttle(self, method: str, channel: str | None) -> int | None:
+    def refuse(self, refusal: Refusal) -> None:
+        with self.lock:
+            self.refusals.append(refusal)
+
+    def is_expected(self, refusal: Refusal) -> bool:
+        with self.lock:
+            return any(m in (None, refusal.method) and e in (None, refusal.error) for m, e in self.expected)
+
+    def throttle(self, method: str, channel: str | None, token: str = "") -> int | None:
         """Retry-After seconds when this call must be answered with HTTP 429, else ``None``."""
         with self.lock:
-            retry_after = self.limiter.check(method, channel)
+            retry_after = self.limiter.check(method, channel, token)
             if retry_after is not None:
                 self.limited[method] += 1
             return retry_after
@@ -118,6 +128,8 @@ class Store:
             self.call_log.clear()
             self.limited.clear()
             self.limiter.reset()
+            self.refusals.clear()
+            self.expected.clear()
 
     # -- directory -----------------------------------------------------------------------------------------
     def add_user(self, user: User) -> None:
@@ -129,38 +141,68 @@ class Store:
             user = self.users.get(user_id)
             return user.name if user else None
 
-    def add_channel(self, name: str, *, is_private: bool = False) -> str:
+    def add_channel(
+        self, name: str, *, is_private: bool = False, bot_member: bool = True, members: Iterable[str] = ()
+    ) -> str:
+        """A channel (``C`` + 10 characters, private ones too, as Slack's IDs are today); an existing name keeps
+        its channel as it is."""
         name = name.lstrip("#")
         with self.lock:
             if name in self.names:
                 return self.names[name]
-            channel = Channel(stable_id("G" if is_private else "C", name), name, is_private=is_private)
+            channel = Channel(
+                stable_id("C", name), name, is_private=is_private, bot_member=bot_member, members=set(members)
+            )
             self.channels[channel.id] = channel
             self.names[name] = channel.id
             return channel.id
 
-    def resolve_channel(self, value: Any, *, create: bool = True) -> str:
-        """A channel id from an id, a ``#name``/``name`` (created on first use) or a user id (their DM)."""
-        if not isinstance(value, str) or not value.strip():
-            raise SlackError("channel_not_found")
+    def add_dm(self, user_a: str, user_b: str) -> str:
+        """A direct message between two users; the bot is not in it (it can answer there only via response_url)."""
+        pair = sorted((user_a, user_b))
+        with self.lock:
+            dm = Channel(
+                stable_id("D", "+".join(pair)),
+                ",".join(self.user_name(u) or u for u in pair),
+                is_im=True,
+                bot_member=False,
+                members=set(pair),
+            )
+            return self.channels.setdefault(dm.id, dm).id
+
+    def bot_dm(self, user: str) -> Channel:
+        """The bot's own DM with ``user`` (Slack opens it when the bot posts to a user ID)."""
+        with self.lock:
+            dm = Channel(stable_id("D", user), self.users[user].name, is_im=True, members={user})
+            return self.channels.setdefault(dm.id, dm)
+
+    def set_bot_member(self, channel_id: str, member: bool) -> None:
+        with self.lock:
+            channel = self.channels.get(channel_id)
+            if channel is None or channel.is_im:
+                raise SlackError("channel_not_found")
+            channel.bot_member = member
+
+    def conversation(self, value: str, *, names: bool = False) -> Channel | None:
+        """The conversation with ID ``value``; with ``names`` also a ``#name``/``name`` or a user ID (the bot's DM).
+        ``None`` when there is none (visibility to the bot is the caller's business)."""
         value = value.strip()
         with self.lock:
             if value in self.channels:
-                return value
-            if CHANNEL_ID.match(value):
-                raise SlackError("channel_not_found")
-            if value in self.users or USER_ID.match(value):
-                if value not in self.users:
-                    raise SlackError("channel_not_found")
-                dm = Channel(stable_id("D", value), self.users[value].name, is_im=True)
-                self.channels.setdefault(dm.id, dm)
-                return dm.id
-            name = value.lstrip("#")
-            if name in self.names:
-                return self.names[name]
-            if not create:
-                raise SlackError("channel_not_found")
-            return self.add_channel(name)
+                return self.channels[value]
+            if not names:
+                return None
+            if value in self.users:
+                return self.bot_dm(value)
+            channel_id = self.names.get(value.lstrip("#"))
+            return self.channels[channel_id] if channel_id else None
+
+    def resolve_channel(self, value: Any) -> str:
+        """The ID for an ID, ``#name``/``name`` or user ID, whether or not the bot may see it (for tests)."""
+        channel = self.conversation(value, names=True) if isinstance(value, str) and value.strip() else None
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return channel.id
 
     def channel_label(self, channel_id: str) -> str:
         """``#name`` for channels, ``@user`` for direct messages."""

@@ -3,17 +3,27 @@
 The point is to fail in tests exactly where production would fail: a 51st block, a 3001-character section or a
 2001-character button value must come back as ``invalid_blocks`` here too, with Slack's
 ``[ERROR] … [json-pointer:/blocks/…]`` messages in ``response_metadata.messages``.
-Limits come from Slack's Block Kit reference (blocks, elements and composition objects).
+Limits come from Slack's Block Kit reference (blocks, elements and composition objects); on top of these
+hand-written checks every block is parsed with slack_sdk's block models (``Block.parse``) and validated with their
+``validate_json`` (nested elements and composition objects too), so what slack_sdk refuses is refused here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.basic_objects import JsonObject
+from slack_sdk.models.blocks import Block
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 40_000
+MAX_UPDATE_TEXT = 4_000  # chat.update's msg_too_long: "The text field cannot exceed 4,000 characters"
+MAX_ATTACHMENTS = 100
+_MISSING_ARG = re.compile(r"missing \d+ required .*?argument[s]?: (.+)$")
 
 BLOCK_TYPES = frozenset(
     {
@@ -192,12 +202,44 @@ class _Checker:
             self.element(block["accessory"], f"{pointer}/accessory")
 
 
+def _sdk_walk(obj: JsonObject, pointer: str, checker: _Checker) -> None:
+    try:
+        obj.validate_json()
+    except SlackObjectFormationError as exc:
+        checker.fail(str(exc), pointer)
+    for name in sorted(obj.attributes):
+        value = getattr(obj, name, None)
+        items = value if isinstance(value, list | tuple) else [value]
+        for i, item in enumerate(items):
+            at = f"{pointer}/{name}" + (f"/{i}" if value is items else "")
+            if isinstance(item, JsonObject):
+                _sdk_walk(item, at, checker)
+            elif item is None and value is items:
+                checker.fail("unsupported element type", at)
+
+
+def sdk_check(block: dict[str, Any], pointer: str, checker: _Checker) -> None:
+    """Parse one block with slack_sdk's models and validate it (and what it contains) as slack_sdk would."""
+    try:
+        parsed = Block.parse(dict(block))
+    except (TypeError, ValueError, KeyError, AttributeError, SlackObjectFormationError) as exc:
+        missing = _MISSING_ARG.search(str(exc))
+        reason = f"missing required field: {missing.group(1)}" if missing else f"invalid block: {exc}"
+        checker.fail(reason.replace("'", ""), pointer)
+        return
+    if parsed is not None:
+        _sdk_walk(parsed, pointer, checker)
+
+
 def validate_blocks(blocks: list[dict[str, Any]], *, pointer: str = "/blocks", limit: int = 50) -> list[str]:
     """Slack's error messages for ``blocks`` (empty when valid); messages allow 50 blocks, modals 100."""
     checker = _Checker()
     checker.items(blocks, limit, pointer)
     for i, block in enumerate(blocks):
+        before = len(checker.errors)
         checker.block(block, f"{pointer}/{i}", BLOCK_TYPES)
+        if len(checker.errors) == before and block.get("type") in BLOCK_TYPES:
+            sdk_check(block, f"{pointer}/{i}", checker)
     return checker.errors[:10]
 
 

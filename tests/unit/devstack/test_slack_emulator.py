@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from typing import Any
 
@@ -12,6 +13,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.devstack.slack import SlackEmulator
 from bot.devstack.stack import LOCAL_BOT_TOKEN as TOKEN
+from tests.unit.devstack.slack_helpers import open_workspace
+
+CHANNELS = ("x", "form", "perf-alerts", "ts", "t", "u", "e", "v", "p")
+
+
+@pytest.fixture(autouse=True)
+def workspace(emu: SlackEmulator) -> None:
+    open_workspace(emu, CHANNELS)
 
 
 def api_error(call: Any) -> SlackApiError:
@@ -70,10 +79,10 @@ def test_unknown_method_is_http_200_unknown_method(client: WebClient) -> None:
 
 def test_channel_by_name_hash_name_or_id_is_the_same_channel(client: WebClient, emu: SlackEmulator) -> None:
     first = client.chat_postMessage(channel="#perf-alerts", text="one")
-    client.chat_postMessage(channel="perf-alerts", text="two")
+    second = client.chat_postMessage(channel="perf-alerts", text="two")
     client.chat_postMessage(channel=first["channel"], text="three")
-    assert first["channel"] == emu.channel_id("#perf-alerts") == emu.channel_id("perf-alerts")
-    assert first["channel"].startswith("C")
+    assert first["channel"] == second["channel"] == emu.channel_id("#perf-alerts") == emu.channel_id("perf-alerts")
+    assert re.fullmatch(r"C[A-Z0-9]{10}", first["channel"])
     assert [m.text for m in emu.messages("#perf-alerts")] == ["one", "two", "three"]
     assert first["message"]["text"] == "one"
     assert first["message"]["bot_id"] == emu.bot_id
@@ -129,16 +138,21 @@ def test_thread_errors_and_broadcast(client: WebClient, emu: SlackEmulator) -> N
     assert emu.messages("#t")[1].subtype == "thread_broadcast"
 
 
-def test_update_marks_edited_and_keeps_blocks(client: WebClient, emu: SlackEmulator) -> None:
+def test_update_keeps_blocks_only_when_neither_text_nor_blocks_change(client: WebClient, emu: SlackEmulator) -> None:
     posted = client.chat_postMessage(channel="#u", text="firing", blocks=[section("FIRING")])
-    updated = client.chat_update(channel=posted["channel"], ts=posted["ts"], text="resolved")
+    channel = posted["channel"]
+    with pytest.warns(UserWarning):  # slack_sdk's advice to always send text
+        client.chat_update(channel=channel, ts=posted["ts"], attachments=[{"text": "note"}])
+    assert emu.messages("#u")[0].blocks == [section("FIRING")]  # neither text nor blocks given: kept
+    updated = client.chat_update(channel=channel, ts=posted["ts"], text="resolved")
     assert updated["ts"] == posted["ts"]
     [message] = emu.messages("#u")
-    assert (message.text, message.edited, message.plain_text()) == ("resolved", True, "FIRING")
-    client.chat_update(channel=posted["channel"], ts=posted["ts"], text="ok", blocks=[section("RESOLVED")])
-    assert emu.messages("#u")[0].plain_text() == "RESOLVED"
-    error = api_error(lambda: client.chat_update(channel=posted["channel"], ts="1.000002", text="x"))
+    assert (message.text, message.edited, message.blocks) == ("resolved", True, [])  # text alone drops blocks
+    client.chat_update(channel=channel, ts=posted["ts"], text="ok", blocks=[section("RESOLVED")])
+    assert emu.messages("#u")[0].blocks == [section("RESOLVED")]
+    error = api_error(lambda: client.chat_update(channel=channel, ts="1.000002", text="x"))
     assert error.response["error"] == "message_not_found"
+    emu.expect_refusal("chat.update", "message_not_found")
 
 
 def test_ephemeral_and_delete(client: WebClient, emu: SlackEmulator) -> None:

@@ -12,7 +12,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.devstack.slack import SlackEmulator
+from bot.devstack.slack.scopes import ALL_SCOPES
 from bot.devstack.stack import LOCAL_BOT_TOKEN as TOKEN
+from tests.unit.devstack.slack_helpers import open_workspace
+
+CHANNELS = ("perf-alerts", "perf", "kept")
+
+
+@pytest.fixture(autouse=True)
+def workspace(emu: SlackEmulator) -> None:
+    open_workspace(emu, CHANNELS)
 
 
 def api_error(call: Any) -> SlackApiError:
@@ -54,11 +63,12 @@ def test_usergroup_members(client: WebClient) -> None:
 
 
 def test_reset_keeps_users_and_channels(client: WebClient, emu: SlackEmulator) -> None:
-    channel = emu.channel_id("#kept")
+    channel = emu.add_channel("kept")
     client.chat_postMessage(channel=channel, text="gone after reset")
     emu.reset()
     assert emu.messages(channel) == []
     assert emu.calls == {}
+    emu.set_scopes(ALL_SCOPES)  # reset restored the manifest's
     assert emu.channel_id("#kept") == channel
     assert client.conversations_info(channel=channel)["channel"]["name"] == "kept"
     assert client.users_info(user="U0BOB00001")["user"]["name"] == "bob"

@@ -16,7 +16,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.devstack.slack import SlackEmulator
+from bot.devstack.slack.scopes import ALL_SCOPES
 from bot.devstack.stack import LOCAL_BOT_TOKEN as TOKEN
+from tests.unit.devstack.slack_helpers import open_workspace
+
+CHANNELS = ("r", "busy", "quiet", "log", "load", "lazy", "bolt")
+
+
+@pytest.fixture(autouse=True)
+def workspace(emu: SlackEmulator) -> None:
+    open_workspace(emu, CHANNELS)
+
 
 # -- rate limits ---------------------------------------------------------------------------------------------
 
@@ -65,9 +75,9 @@ def test_call_log_records_method_time_and_channel(client: WebClient, emu: SlackE
     before = time.monotonic()
     client.auth_test()
     client.chat_postMessage(channel="#log", text="x")
-    (m1, t1, c1), (m2, t2, c2) = emu.call_log
-    assert (m1, c1) == ("auth.test", None)
-    assert (m2, c2) == ("chat.postMessage", emu.channel_id("#log"))
+    (m1, t1, c1, s1), (m2, t2, c2, s2) = emu.call_log
+    assert (m1, c1, s1) == ("auth.test", None, frozenset())
+    assert (m2, c2, s2) == ("chat.postMessage", emu.channel_id("#log"), {"chat:write"})
     assert before <= t1 <= t2 <= time.monotonic()
 
 
@@ -113,24 +123,22 @@ def test_wait_for_sees_work_done_on_another_thread(client: WebClient, emu: Slack
 
 def test_transcript_reads_like_the_channel() -> None:
     start = 1764180723.0
-    with SlackEmulator(bot_token=TOKEN, clock=lambda: start) as emu:
+    with SlackEmulator(bot_token=TOKEN, clock=lambda: start, scopes=ALL_SCOPES) as emu:
         emu.add_user("U0ALICE001", "alice", "Alice Admin")
+        emu.add_channel("perf-alerts")
         client = WebClient(token=TOKEN, base_url=emu.api_url)
-        card = client.chat_postMessage(
-            channel="#perf-alerts",
-            text="API latency high",
-            blocks=[
-                {"type": "header", "text": {"type": "plain_text", "text": ":red_circle: API p95 latency 812 ms"}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": "*Target* 500 ms, ask <@U0ALICE001>"}},
-                {
-                    "type": "actions",
-                    "elements": [
-                        {"type": "button", "text": {"type": "plain_text", "text": "Approve"}, "action_id": "a"},
-                        {"type": "button", "text": {"type": "plain_text", "text": "Reject"}, "action_id": "r"},
-                    ],
-                },
-            ],
-        )
+        blocks = [
+            {"type": "header", "text": {"type": "plain_text", "text": ":red_circle: API p95 latency 812 ms"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*Target* 500 ms, ask <@U0ALICE001>"}},
+            {
+                "type": "actions",
+                "elements": [
+                    {"type": "button", "text": {"type": "plain_text", "text": "Approve"}, "action_id": "a"},
+                    {"type": "button", "text": {"type": "plain_text", "text": "Reject"}, "action_id": "r"},
+                ],
+            },
+        ]
+        card = client.chat_postMessage(channel="#perf-alerts", text="API latency high", blocks=blocks)
         client.files_upload_v2(
             channel=card["channel"],
             content=b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x04\0\0\0\x01\x90",
@@ -138,7 +146,7 @@ def test_transcript_reads_like_the_channel() -> None:
             thread_ts=card["ts"],
         )
         client.chat_postMessage(channel=card["channel"], text="Still firing", thread_ts=card["ts"])
-        client.chat_update(channel=card["channel"], ts=card["ts"], text="resolved")
+        client.chat_update(channel=card["channel"], ts=card["ts"], text="resolved", blocks=blocks)
         client.chat_postEphemeral(channel=card["channel"], user="U0ALICE001", text="Only approvers can apply.")
         text = emu.transcript("#perf-alerts")
         assert emu.transcript() == text
