@@ -10,7 +10,7 @@ benchmarks — as strict as Slack. Quick reference (details in ``emulator.SlackE
     emu.invite_bot(ch) / emu.remove_bot(ch) / emu.channel_id("#perf-alerts") / emu.add_user(…) / emu.add_usergroup(…)
 
     # scopes: the manifest's oauth_config.scopes.bot unless SlackEmulator(scopes=[…]) / emu.set_scopes([…])
-    emu.granted_scopes / emu.scopes_used()              # scopes.METHOD_SCOPES: each method's documented scopes
+    emu.granted_scopes / emu.scopes_used(since_start=False)   # scopes.METHOD_SCOPES: each method's scopes
 
     # what happened
     emu.messages("#perf-alerts") / emu.replies(ch, ts) / emu.ephemerals(ch, user) / emu.views() / emu.files()

@@ -128,11 +128,14 @@ class SlackEmulator:
         with self._store.lock:
             self._store.granted = scopes_module.granted(scopes)
 
-    def scopes_used(self) -> set[str]:
+    def scopes_used(self, *, since_start: bool = False) -> set[str]:
         """Every scope the logged calls needed (refused ones included): per call the method's documented scope,
         the per-type scope for conversations.*, and ``chat:write.public`` for posting into a channel the bot is
-        not in. What a least-scopes test compares with the manifest."""
+        not in. Calls since the last ``reset``, or with ``since_start`` all calls this emulator ever answered
+        (what a least-scopes test over a whole suite, reset between tests, compares with the manifest)."""
         with self._store.lock:
+            if since_start:
+                return set(self._store.scopes_ever)
             return {scope for call in self._store.call_log for scope in call.scopes}
 
     # -- directory -----------------------------------------------------------------------------------------

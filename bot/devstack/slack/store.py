@@ -75,6 +75,7 @@ class Store:
     limited: Counter[str] = field(default_factory=Counter)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     granted: frozenset[str] = frozenset()  # the bot token's scopes
+    scopes_ever: set[str] = field(default_factory=set)  # every scope a call needed, kept across reset()
     refusals: list[Refusal] = field(default_factory=list)
     expected: list[tuple[str | None, str | None]] = field(default_factory=list)
     seq: int = 0
@@ -100,6 +101,7 @@ class Store:
         with self.lock:
             self.calls[call.method] += 1
             self.call_log.append(call)
+            self.scopes_ever.update(call.scopes)
 
     def refuse(self, refusal: Refusal) -> None:
         with self.lock:

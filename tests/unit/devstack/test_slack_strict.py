@@ -86,6 +86,8 @@ def test_scopes_used_are_what_the_calls_needed(client: WebClient, emu: SlackEmul
     emu.set_scopes(["chat:write"])
     refused(emu, lambda: client.users_info(user=ALICE), "missing_scope")  # refused calls count too
     assert emu.scopes_used() == {"chat:write", "channels:read", "groups:read", "chat:write.public", "users:read"}
+    emu.reset()
+    assert emu.scopes_used() == set() and "chat:write.public" in emu.scopes_used(since_start=True)
 
 
 # -- channel IDs ---------------------------------------------------------------------------------------------
