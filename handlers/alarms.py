@@ -1,15 +1,17 @@
 """Lambda entry point for CloudWatch alarms: SNS records and EventBridge "CloudWatch Alarm State Change" events.
 
 Translation only: records → :mod:`bot.alarms.intake` → the alarm pipeline, once per message id (Powertools
-idempotency), with Powertools logging and metrics. Returns what happened to every record.
+idempotency), with perfbot's Lambda logging, metrics and tracing (:mod:`bot.observability`). Returns what happened to
+every record.
 """
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -17,14 +19,15 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from bot import observability
 from bot.alarms import intake
 from bot.alarms.models import AlarmNotification
 
 if TYPE_CHECKING:
     from bot.alarms.pipeline import StateRead
 
-logger = Logger(service="perfbot-alarms")
-metrics = Metrics(namespace="perfbot", service="alarms")
+logger = logging.getLogger(__name__)
+metrics = Metrics(namespace=observability.metrics_namespace(), service="alarms")
 idempotency = IdempotencyConfig(
     event_key_jmespath="message_id",
     expires_after_seconds=3 * 86400,  # well beyond SNS's and Lambda's retry windows
@@ -88,9 +91,10 @@ def _deliver_once(context: Any) -> intake.Deliver:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    summary = intake.process(event, _deliver_once(context))
+    with observability.traced("alarm_batch", records=len(event.get("Records") or [event])):
+        summary = intake.process(event, _deliver_once(context))
     for action, count in summary.items():
         if action not in ("received", "accounted", "failures") and count:
             metrics.add_metric(name=f"Alarm_{action}", unit=MetricUnit.Count, value=count)

@@ -5,23 +5,24 @@ The task name comes from the rule's input (serverless.yml). A Scheduled Event wi
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
+from bot import observability
 from bot.schedule import UnknownTask, run_task
 
-logger = Logger(service="perfbot")
+logger = logging.getLogger(__name__)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@observability.lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     name = event.get("task") or (event.get("detail") or {}).get("task")
     if not isinstance(name, str):
         logger.error("schedule_event_without_task", extra={"event_keys": sorted(event)})
         return {"ok": False, "error": "event has no 'task'"}
     try:
-        result = run_task(name, event)
+        with observability.traced("schedule_task", task=name):
+            result = run_task(name, event)
     except UnknownTask as exc:
         logger.error("unknown_task", extra={"task": name})
         return {"ok": False, "error": str(exc)}

@@ -47,7 +47,9 @@ class ModelAnswer:
 def _record_metrics(model_id: str, **values: float) -> None:
     from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-    metrics = EphemeralMetrics(namespace="Perfbot", service="analysis")
+    from bot.observability import metrics_namespace
+
+    metrics = EphemeralMetrics(namespace=metrics_namespace(), service="analysis")
     metrics.add_dimension(name="model", value=model_id)
     for name, value in values.items():
         unit = MetricUnit.Milliseconds if name.endswith("Latency") else MetricUnit.Count

@@ -6,13 +6,17 @@ import importlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
+from slack_bolt.util.utils import get_name_for_callable
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot import observability
 from bot.slack.listeners import LISTENER_MODULES
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -69,8 +73,19 @@ class LazyWorkExecutor(ThreadPoolExecutor):
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
 
+class TracedLambdaLazyListenerRunner(LambdaLazyListenerRunner):
+    """On Lambda, the self-invocation that runs a lazy listener does it inside an X-Ray subsegment named after it.
+
+    Only ``run`` (the lazy invocation) is traced; ``start`` (the self-invoke on the ack path) is Bolt's own.
+    """
+
+    def run(self, function: Callable[..., None], request: BoltRequest) -> None:
+        with observability.traced("lazy_listener", listener=get_name_for_callable(function)):
+            super().run(function, request)
+
+
 def _bolt_logger() -> logging.Logger:
-    bolt_logger = logging.getLogger("perfbot.bolt")
+    bolt_logger = logging.getLogger("bot.slack.bolt")  # under "bot": on Lambda its lines are JSON like perfbot's
     # Bolt warns that SLACK_BOT_TOKEN is unused when a client is given; the client carries that same token.
     bolt_logger.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
     return bolt_logger

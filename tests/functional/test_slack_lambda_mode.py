@@ -55,7 +55,7 @@ def test_lazy_work_self_invokes_the_function_asynchronously(stack: Devstack) -> 
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     result = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert result["runner"] == "LambdaLazyListenerRunner"
+    assert result["runner"].endswith("LambdaLazyListenerRunner")  # Bolt's, with the lazy run traced
     assert result["status"] == 200  # the ack went back at once
     (call,) = result["invoked"]
     assert call["InvocationType"] == "Event"
