@@ -51,27 +51,22 @@ class DemoStage:
             self._log.close()
 
     def _route_logs(self) -> None:
-        """The story on the terminal, perfbot's logs in LOG_PATH: stdlib loggers (through the root logger) and the
-        Lambdas' Powertools loggers, as JSON lines like the ones CloudWatch Logs would show."""
-        from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-
-        import handlers.alarms
-        import handlers.schedule
+        """The story on the terminal, perfbot's logs in LOG_PATH as a Lambda writes them: the Lambdas' own logging
+        setup (bot.observability: Powertools JSON for bot.* and handlers.*) with its stream pointed at the file, and
+        other libraries' warnings in plain text, as Lambda's runtime prints what reaches the root logger."""
+        from bot import observability
 
         LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
         self._log = logging.FileHandler(LOG_PATH, mode="w", encoding="utf-8")
-        self._log.setFormatter(LambdaPowertoolsFormatter(name="%(name)s"))
-        self._log.addFilter(lambda r: r.levelno >= logging.WARNING or r.name.startswith(("bot.", "handlers.")))
+        self._log.setLevel(logging.WARNING)
+        self._log.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s\t%(name)s\t%(message)s"))
         root = logging.getLogger()
-        level = root.level
         root.addHandler(self._log)
-        root.setLevel(logging.INFO)
-        self._restore += [lambda: root.removeHandler(self._log), lambda: root.setLevel(level)]
-        for lambda_logger in (handlers.alarms.logger, handlers.schedule.logger):
-            stream_handler = lambda_logger.registered_handler
-            if isinstance(stream_handler, logging.StreamHandler):
-                previous = stream_handler.setStream(self._log.stream)
-                self._restore.append(lambda h=stream_handler, p=previous: h.setStream(p))
+        self._restore.append(lambda: root.removeHandler(self._log))
+        lambda_logs = observability.setup_logging().registered_handler
+        if isinstance(lambda_logs, logging.StreamHandler):
+            previous = lambda_logs.setStream(self._log.stream)
+            self._restore.append(lambda: lambda_logs.setStream(previous))
 
     @property
     def log_stream(self) -> IO[str]:
