@@ -69,8 +69,18 @@ class AlarmPipeline:
         return incident, maintenance_from_item(maintenance_item), storm_item or {}  # {}: read, no window yet
 
     def route(self, n: AlarmNotification) -> str:
-        """The ID of the channel the alarm goes to (incidents, storm windows and pacing all key on the ID)."""
-        return self.notifier.channel_id(routing.channel_for(n, self.settings))
+        """The ID of the channel the alarm goes to (incidents, storm windows and pacing all key on the ID).
+
+        A routed channel Slack does not show perfbot (a typo, a private channel it was not invited to) must not
+        lose the alarm: it goes to the alarm channel instead, and the log says why."""
+        channel = routing.channel_for(n, self.settings)
+        try:
+            return self.notifier.channel_id(channel)
+        except LookupError as exc:
+            if channel == self.settings.slack.alarm_channel:
+                raise
+            logger.warning("alarm_route_channel_not_found", extra={"channel": channel, "error": str(exc)})
+            return self.notifier.channel_id(self.settings.slack.alarm_channel)
 
     # -- views --------------------------------------------------------------------------------------------------
     def view(self, incident: Incident, n: AlarmNotification, now: float) -> IncidentView:

@@ -13,6 +13,27 @@ from bot.settings import reset_settings
 LOCAL_BOT_TOKEN = "xoxb-perfbot-local"  # noqa: S105 — the emulator's token, not a secret
 
 
+def configured_channels() -> list[str]:
+    """Every channel perfbot.yml names: alarm and digest channels, routes, approval channels."""
+    from bot.settings import get_settings
+
+    slack = get_settings().slack
+    names = [slack.alarm_channel, slack.digest_channel, *(r.channel for r in slack.routes)]
+    return list(dict.fromkeys([*names, *get_settings().approvers.channels]))
+
+
+def add_workspace_channels(emulator: Any) -> None:
+    """The workspace perfbot is installed in: its configured channels, where it was invited, and the #general and
+    #random every workspace has, where it was not."""
+    from bot.slack.channels import is_channel_id
+
+    for channel in configured_channels():
+        if not is_channel_id(channel):  # a configured ID names a channel the workspace must already have
+            emulator.add_channel(channel.lstrip("#"))
+    for name in ("general", "random"):
+        emulator.add_channel(name, bot_member=False)
+
+
 class Devstack:
     """Embedded AWS (+ Slack emulator unless ``with_slack`` is False); sets and restores the environment."""
 
@@ -56,6 +77,8 @@ class Devstack:
             os.environ[key] = value
         reset_clients()
         reset_settings()
+        if self.slack is not None:
+            add_workspace_channels(self.slack)
         return self
 
     def stop(self) -> None:

@@ -190,6 +190,7 @@ def test_routes_send_alarms_to_their_channels(
 
     from bot.settings import DEFAULT_CONFIG, reset_settings
 
+    stack.slack.add_channel("db-oncall")
     config = yaml.safe_load(DEFAULT_CONFIG.read_text())
     config["slack"]["routes"] = [{"namespace": "AWS/DynamoDB", "channel": "#db-oncall"}]
     (tmp_path / "perfbot.yml").write_text(yaml.safe_dump(config))
@@ -206,6 +207,29 @@ def test_routes_send_alarms_to_their_channels(
         ":red_circle: ALARM · DynamoDB-HighLatency"
     ]
     assert "API-HighLatency-P95" in top_level(stack)[0].blocks[0]["text"]["text"]
+
+
+def test_a_route_to_a_channel_perfbot_cannot_see_falls_back_to_the_alarm_channel(
+    stack: Any, clock: Clock, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    import yaml
+
+    from bot.settings import DEFAULT_CONFIG, reset_settings
+
+    stack.slack.add_channel("db-private", is_private=True, bot_member=False)  # invisible until /invite @perfbot
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config["slack"]["routes"] = [{"namespace": "AWS/DynamoDB", "channel": "#db-private"}]
+    (tmp_path / "perfbot.yml").write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("PERFBOT_CONFIG", str(tmp_path / "perfbot.yml"))
+    reset_settings()
+    try:
+        assert invoke(load_event("alarms_sns_metric_math.json"))["posted"] == 1
+    finally:
+        monkeypatch.delenv("PERFBOT_CONFIG")
+        reset_settings()
+
+    assert "DynamoDB-HighLatency" in top_level(stack)[0].blocks[0]["text"]["text"]
+    assert any(r.getMessage() == "alarm_route_channel_not_found" for r in caplog.records)
 
 
 def test_two_containers_share_the_channel_pacing(stack: Any) -> None:
