@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.devstack.stack import Devstack
+from tests import slack_scopes
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -20,9 +21,35 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def devstack() -> Iterator[Devstack]:
+def devstack(pytestconfig: pytest.Config) -> Iterator[Devstack]:
     with Devstack() as stack:
         yield stack
+        slack_scopes.record(pytestconfig, stack.slack.scopes_used(since_start=True))
+
+
+@pytest.hookimpl(trylast=True)  # after the session fixtures are torn down (the devstack records its scopes then)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Workers hand their scopes to the controller; the controller (or a run without xdist) judges least scopes."""
+    config = session.config
+    if hasattr(config, "workeroutput"):
+        config.workeroutput[slack_scopes.WORKER_KEY] = sorted(slack_scopes.used(config))
+        return
+    if exitstatus != 0 or not slack_scopes.whole_suite_ran(config):
+        return
+    problems = slack_scopes.verdict(slack_scopes.used(config))
+    if problems:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", "least scopes", red=True)
+            for problem in problems:
+                reporter.write_line(problem)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; keep the scopes its calls needed."""
+    slack_scopes.record(node.config, set(getattr(node, "workeroutput", {}).get(slack_scopes.WORKER_KEY, [])))
 
 
 @pytest.fixture
@@ -40,6 +67,10 @@ def stack(devstack: Devstack) -> Iterator[Devstack]:
     reset_channel_directories()
     bootstrap(get_settings())
     yield devstack
+    refused = devstack.slack.unexpected_refusals
+    assert not refused, "Slack refused calls perfbot made (a real workspace would too):\n" + "\n".join(
+        f"  {r.method} → {r.error} (channel {r.channel}) {r.detail}" for r in refused
+    )
 
 
 @pytest.fixture

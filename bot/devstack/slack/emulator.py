@@ -250,7 +250,9 @@ class SlackEmulator:
 
     # -- steering ------------------------------------------------------------------------------------------
     def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
-        """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After: retry_after``."""
+        """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After: retry_after`` (expected
+        refusals: a scripted 429 is provoked on purpose)."""
+        self.expect_refusal(method, "ratelimited")
         with self._store.lock:
             self._store.limiter.script(method, times, retry_after)
 
