@@ -164,6 +164,8 @@ class DemoStage:
         print("═" * 100)
 
     def exit_code(self) -> int:
+        for refused in self.emu.unexpected_refusals:  # what a real workspace would have refused too
+            self.problems.append(f"Slack refused {refused.method}: {refused.error} {refused.detail}".rstrip())
         if self.problems:
             print(f"\nDemo finished with {len(self.problems)} problem(s):", file=sys.stderr)
             for problem in self.problems:
