@@ -2,6 +2,7 @@
 # `make infra-check`: validate the deployment offline, without AWS credentials and without reaching AWS.
 #   1. infra/generated/config-resources.yml matches perfbot.yml (regenerated here; under CI a stale file fails)
 #   2. osls (pinned in package.json / package-lock.json) packages serverless.yml into CloudFormation
+#      and infra/generated/function-policies.json (each function's IAM policies, for the devstack) matches it
 #   3. cfn-lint passes that template and infra/monitoring-alarms.yml
 #   4. tests/infra asserts the IAM, table and async-invocation rules on the packaged template
 set -euo pipefail
@@ -43,6 +44,13 @@ env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PR
   AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null PERFBOT_ARTIFACT="$OUT/placeholder.zip" \
   "${sandbox[@]}" node_modules/.bin/osls package --stage dev --region us-east-1 --package "$OUT/package"
 if [ ${#sandbox[@]} -gt 0 ]; then echo "(packaged inside a network namespace: no network at all)"; fi
+
+echo "== function policies from the packaged template (the devstack enforces them)"
+if [ -n "${CI:-}" ]; then
+  "$PY" infra/gen_policies.py --template "$OUT/package/cloudformation-template-update-stack.json" --check
+else
+  "$PY" infra/gen_policies.py --template "$OUT/package/cloudformation-template-update-stack.json"
+fi
 
 echo "== cfn-lint"
 # W3005 (redundant DependsOn) comes from osls's own resources (functions on their roles and log groups, the HTTP

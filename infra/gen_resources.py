@@ -139,17 +139,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--check", action="store_true", help="fail if the output file is not current")
     args = parser.parse_args(argv)
-    text = render(args.config)
-    current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-    if args.check:
+    return write_generated(args.output, render(args.config), check=args.check, script="infra/gen_resources.py")
+
+
+def write_generated(output: Path, text: str, *, check: bool, script: str) -> int:
+    """Write a generated file if its text changed; with ``check``, only say whether it is stale (exit status 1)."""
+    current = output.read_text(encoding="utf-8") if output.exists() else None
+    if check:
         if current != text:
-            print(f"{args.output} is stale: run `python infra/gen_resources.py`", file=sys.stderr)
+            print(f"{output} is stale: run `python {script}`", file=sys.stderr)
             return 1
         return 0
     if current != text:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
     return 0
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 from cfnlint.decode import decode
 
 from bot.settings import load_settings
-from infra import gen_resources
+from infra import gen_policies, gen_resources
 
 ROOT = Path(__file__).resolve().parents[2]
 OSLS = ROOT / "node_modules" / ".bin" / "osls"
@@ -60,22 +59,6 @@ def _ensure_osls() -> None:
         )
 
 
-def _package(out: Path) -> Path:
-    placeholder = out / "placeholder.zip"
-    with zipfile.ZipFile(placeholder, "w") as zf:
-        zf.writestr("PLACEHOLDER", "template tests only")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env |= {
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "PERFBOT_ARTIFACT": str(placeholder),
-    }
-    cmd = [str(OSLS), "package", "--stage", STAGE, "--region", "us-east-1", "--package", str(out / "package")]
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, f"osls package failed:\n{result.stdout}\n{result.stderr}"
-    return out / "package" / "cloudformation-template-update-stack.json"
-
-
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     given = os.environ.get("PERFBOT_INFRA_TEMPLATE")
@@ -96,7 +79,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         if not packaged.exists():
             _ensure_osls()
             out.mkdir(exist_ok=True)
-            _package(out)
+            gen_policies.package_template(out)  # offline, without AWS credentials
     return json.loads(packaged.read_text(encoding="utf-8"))
 
 
@@ -228,6 +211,27 @@ def test_configured_statements_come_from_the_checked_in_generated_file() -> None
     assert current == gen_resources.render(), "stale: run `python infra/gen_resources.py` (or make infra-check)"
 
 
+def test_function_policies_for_the_devstack_come_from_the_packaged_template(template: dict[str, Any]) -> None:
+    """The embedded AWS enforces infra/generated/function-policies.json: it must be what serverless.yml deploys."""
+    current = (ROOT / "infra" / "generated" / "function-policies.json").read_text(encoding="utf-8")
+    assert current == gen_policies.render(template), "stale: run `python infra/gen_policies.py` (or make infra-check)"
+
+
+def test_function_policies_hold_every_statement_of_each_role(
+    template: dict[str, Any], roles: dict[str, list[dict[str, Any]]]
+) -> None:
+    generated = gen_policies.function_policies(template)["functions"]
+    assert sorted(generated) == ["alarms", "schedule", "slack"]
+    for fn, statements in roles.items():
+        policies = generated[fn]["policies"]
+        assert generated[fn]["function_name"] == f"perfbot-dev-{fn}"
+        flat = [s for p in policies for s in _as_list(p["document"]["Statement"])]
+        assert [s.get("Sid") for s in flat] == [s.get("Sid") for s in statements], fn
+        assert any(s["Effect"] == "Deny" for s in flat), f"{fn}: the Deny statements are enforced too"
+        text = json.dumps(policies)
+        assert "Fn::" not in text and '"Ref"' not in text and "${" not in text, f"{fn}: unresolved intrinsic"
+
+
 def test_audit_table_is_append_only(template: dict[str, Any], roles: dict[str, Any]) -> None:
     audit = ("${AuditTable.Arn}", "${AuditTable.Arn}/index/*")
     for fn, statements in roles.items():
@@ -248,6 +252,8 @@ def test_state_and_idempotency_tables_are_read_write(roles: dict[str, Any]) -> N
             allowed = _allowed(statements, f"dynamodb:{action}")
             assert {"${StateTable.Arn}", "${IdempotencyTable.Arn}"} <= set(allowed), action
         assert not _allowed(statements, "dynamodb:Scan")
+        # the alarm path's one-round-trip state read; on the state table's items only
+        assert _allowed(statements, "dynamodb:BatchGetItem") == ["${StateTable.Arn}"]
 
 
 def test_only_the_slack_function_invokes_and_only_itself(roles: dict[str, Any]) -> None:
