@@ -6,17 +6,18 @@ and a read timeout no longer than that budget. No ``endpoint_url``: ``AWS_ENDPOI
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
 from bot.aws.clients import failing_as
 
 _lock = threading.Lock()
-_clients: dict[tuple[str | None, float], Any] = {}
+_clients: dict[tuple[str | None, float, str | None], Any] = {}
 
 
 def bedrock_client(region: str | None = None, timeout_s: float = 20.0) -> Any:
-    key = (region, timeout_s)
+    key = (region, timeout_s, os.environ.get("AWS_ACCESS_KEY_ID"))  # per credentials too, as bot.aws.clients.client
     with _lock:
         if key not in _clients:
             import boto3

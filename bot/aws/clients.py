@@ -6,13 +6,14 @@ variables decide where they go (the embedded devstack in the demo and tests, AWS
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, str | None], Any] = {}
+_clients: dict[tuple[str, str | None, str | None], Any] = {}
 
 
 class AwsError(Exception):
@@ -47,12 +48,16 @@ def failing_as(action: str) -> Iterator[None]:
 
 
 def client(service: str, region: str | None = None) -> Any:
-    """A cached boto3 client with standard retries (throttling backs off) and bounded timeouts."""
+    """A cached boto3 client with standard retries (throttling backs off) and bounded timeouts.
+
+    Cached per service, region and the access key in the environment: a client keeps the credentials it was created
+    with, and on Lambda those are fixed per container, but a process that runs several functions' code (the tests and
+    the demo run each handler under its own role) must not reuse one function's client as another."""
     if region is None:  # the configured region (perfbot.yml, overridden by AWS_REGION / AWS_DEFAULT_REGION)
         from bot.settings import get_settings
 
         region = get_settings().region
-    key = (service, region)
+    key = (service, region, os.environ.get("AWS_ACCESS_KEY_ID"))
     with _lock:
         if key not in _clients:
             import boto3

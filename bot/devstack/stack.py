@@ -34,13 +34,37 @@ def add_workspace_channels(emulator: Any) -> None:
         emulator.add_channel(name, bot_member=False)
 
 
-class Devstack:
-    """Embedded AWS (+ Slack emulator unless ``with_slack`` is False); sets and restores the environment."""
+_current: Devstack | None = None
 
-    def __init__(self, *, aws_port: int = 0, slack_port: int = 0, with_slack: bool = True) -> None:
+
+def forget_default_boto3_session() -> None:
+    """boto3's default session (``boto3.client(...)``) keeps the credentials it first found; after the environment's
+    credentials change, the next ``boto3.client`` must find the new ones."""
+    import boto3
+
+    boto3.DEFAULT_SESSION = None
+
+
+def current() -> Devstack | None:
+    """The devstack started in this process (the one ``bot.devstack.lambdas`` takes function credentials from)."""
+    return _current
+
+
+class Devstack:
+    """Embedded AWS (+ Slack emulator unless ``with_slack`` is False); sets and restores the environment.
+
+    The embedded AWS enforces IAM as on a deployment (``enforce_iam``): the environment's default credentials are the
+    operator's (``*`` on ``*``: bootstrap, the simulator, test setup, CLI verbs), and each function's own come from
+    :meth:`function_env` — :func:`bot.devstack.lambdas.running_as` switches to them for a handler invocation.
+    """
+
+    def __init__(
+        self, *, aws_port: int = 0, slack_port: int = 0, with_slack: bool = True, enforce_iam: bool = True
+    ) -> None:
         self.aws_port = aws_port
         self.slack_port = slack_port
         self.with_slack = with_slack
+        self.enforce_iam = enforce_iam
         self.signing_secret = secrets.token_hex(16)
         self.aws: Any = None
         self.slack: Any = None
@@ -54,7 +78,10 @@ class Devstack:
             "AWS_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "",
         }
+        if self.aws.enforces_iam:
+            env |= self.aws.credentials("operator").env()
         if self.slack is not None:
             env |= {
                 "SLACK_API_URL": self.slack.api_url,
@@ -63,10 +90,20 @@ class Devstack:
             }
         return env
 
-    def start(self) -> Devstack:
-        from bot.devstack.aws import start_aws
+    def function_env(self, function: str) -> dict[str, str]:
+        """AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN of ``slack``, ``alarms`` or ``schedule``: its
+        role's session, as Lambda puts it in the function's environment. Empty when IAM is not enforced."""
+        if function not in ("slack", "alarms", "schedule"):
+            raise ValueError(f"unknown function {function!r}; one of slack, alarms, schedule")
+        return self.aws.credentials(function).env() if self.aws.enforces_iam else {}
 
-        self.aws = start_aws(port=self.aws_port)
+    def start(self) -> Devstack:
+        global _current  # noqa: PLW0603 - the process's running devstack, for the in-process handler helpers
+        from bot.devstack.aws import start_aws
+        from bot.devstack.aws.iam_authz import Principals
+
+        self.aws = start_aws(port=self.aws_port, principals=Principals.load() if self.enforce_iam else None)
+        _current = self
         if self.with_slack:
             from bot.devstack.slack import SlackEmulator
 
@@ -75,6 +112,7 @@ class Devstack:
         for key, value in self.env.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
+        forget_default_boto3_session()
         reset_clients()
         reset_settings()
         if self.slack is not None:
@@ -82,6 +120,9 @@ class Devstack:
         return self
 
     def stop(self) -> None:
+        global _current  # noqa: PLW0603
+        if _current is self:
+            _current = None
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -91,6 +132,7 @@ class Devstack:
             self.slack.stop()
         if self.aws is not None:
             self.aws.stop()
+        forget_default_boto3_session()
         reset_clients()
         reset_settings()
 

@@ -20,6 +20,7 @@ def apply() -> None:
             dynamodb_ext,
             dynamodb_speed,
             dynamodb_wire,
+            iam_authz,
             lambda_ext,
             widget_image,
         )
@@ -32,4 +33,5 @@ def apply() -> None:
         dynamodb_wire.apply()
         dynamodb_speed.apply()
         dispatch_ext.apply()
+        iam_authz.apply()
         _applied = True

@@ -15,14 +15,22 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import extensions
+from .iam_authz import Credentials, Denial, Enforcement, Principals, enforce, release
 
 log = logging.getLogger(__name__)
 
 
 class EmbeddedAws:
-    """A running moto server; `endpoint_url` is what callers export as AWS_ENDPOINT_URL."""
+    """A running moto server; `endpoint_url` is what callers export as AWS_ENDPOINT_URL.
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> None:
+    With ``principals`` it enforces IAM as AWS does (see :mod:`.iam_authz`): only their credentials authenticate
+    (:meth:`credentials`), each request is authorized against its principal's policies, and refusals are logged in
+    :attr:`denials`. Without, it is moto as usual: any credentials, everything allowed.
+    """
+
+    def __init__(
+        self, port: int = 0, host: str = "127.0.0.1", quiet: bool = True, principals: Principals | None = None
+    ) -> None:
         extensions.apply()
         if port:
             _check_free(host, port)
@@ -36,9 +44,34 @@ class EmbeddedAws:
         self.port = int(bound_port)
         self.endpoint_url = f"http://{self.host}:{self.port}"
         self._running = True
+        self._iam: Enforcement | None = enforce(self.port, principals) if principals is not None else None
+
+    @property
+    def enforces_iam(self) -> bool:
+        return self._iam is not None
+
+    @property
+    def principals(self) -> Principals | None:
+        return self._iam.principals if self._iam is not None else None
+
+    def credentials(self, principal: str) -> Credentials:
+        """The credentials of ``"operator"`` or of a function (``"slack"``, ``"alarms"``, ``"schedule"``)."""
+        if self._iam is None:
+            raise RuntimeError("this embedded AWS does not enforce IAM: any credentials work")
+        return self._iam.principals.credentials[principal]
+
+    @property
+    def denials(self) -> list[Denial]:
+        """Every request IAM refused since the last reset (or clear_denials), oldest first; a snapshot."""
+        return self._iam.denials if self._iam is not None else []
+
+    def clear_denials(self) -> list[Denial]:
+        """Forget the denials so far (a test that provokes one on purpose); returns them."""
+        return self._iam.clear_denials() if self._iam is not None else []
 
     def reset(self) -> None:
-        """Wipe all state of every service (moto's reset API), e.g. between tests."""
+        """Wipe all state of every service (moto's reset API), e.g. between tests. The IAM principals come back with
+        the same credentials (moto's reset wipes IAM and STS too); the denial log starts empty."""
         connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
         try:
             connection.request("POST", "/moto-api/reset", body=b"")
@@ -48,10 +81,12 @@ class EmbeddedAws:
                 raise RuntimeError(f"moto reset failed with HTTP {response.status}")
         finally:
             connection.close()
+        self.clear_denials()
 
     def stop(self) -> None:
         if self._running:
             self._running = False
+            release(self.port)
             self._server.shutdown()
             self._server.server_close()
             self._thread.join()
@@ -88,9 +123,12 @@ def _check_free(host: str, port: int) -> None:
             raise OSError(f"cannot start the embedded AWS on {host}:{port}: {err.strerror}") from err
 
 
-def start_aws(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> EmbeddedAws:
-    """Apply the extensions and start the server; port 0 picks a free port."""
-    return EmbeddedAws(port=port, host=host, quiet=quiet)
+def start_aws(
+    port: int = 0, host: str = "127.0.0.1", quiet: bool = True, principals: Principals | None = None
+) -> EmbeddedAws:
+    """Apply the extensions and start the server; port 0 picks a free port. ``principals`` turns IAM enforcement on
+    (``Principals.load()``: perfbot's functions as packaged from serverless.yml, and the operator)."""
+    return EmbeddedAws(port=port, host=host, quiet=quiet, principals=principals)
 
 
 def main(port: int = 4566) -> None:
