@@ -3,7 +3,13 @@
 Layout: events at ``pk="audit"``, ``sk=<12-digit seq>``. An append reads the last event and puts the next one with
 ``attribute_not_exists`` — two writers can never both take a sequence number, so the chain cannot fork; the loser
 re-reads the tail and retries. Each event stores its canonical JSON ``body`` (which includes ``prev_hash``) and
-``hash = sha256(body)``. A high-water mark at ``pk="audit#head"`` (only ever raised) reveals deleted tail events.
+``hash = sha256(body)``.
+
+The high-water mark that reveals deleted tail events is put-only, like everything in this table: after its event,
+each append puts a mark ``pk="audit#head"``, ``sk=<seq>`` holding the event's hash. perfbot's roles may only put,
+get and query the audit table (serverless.yml denies UpdateItem / DeleteItem / BatchWriteItem on it), so marks only
+accumulate, and the highest is the highest event ever written: a chain that ends below it lost events at its end, a
+last event whose hash differs from its mark was replaced.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from bot.aws.dynamodb import ConditionFailed, Table
 logger = logging.getLogger(__name__)
 
 EVENTS_PK = "audit"
-HEAD_KEY = {"pk": "audit#head", "sk": "head"}
+MARKS_PK = "audit#head"  # one put-only high-water mark per event
 MAX_ATTEMPTS = 200  # under heavy contention every writer eventually wins a slot
 
 
@@ -74,20 +80,20 @@ class AuditLog:
                 continue
             except Exception as exc:
                 raise AuditWriteError(f"audit append failed: {exc}") from exc
-            self._raise_watermark(chained)
+            self._mark(chained)
             logger.info("audit_event", extra={"action": chained.action, "change_id": chained.change_id})
             return chained
         raise AuditWriteError(f"audit append gave up after {MAX_ATTEMPTS} conflicting writers")
 
-    def _raise_watermark(self, event: AuditEvent) -> None:
-        with contextlib.suppress(ConditionFailed):  # a later event already raised it
-            self._table.update(
-                HEAD_KEY,
-                "SET seq = :seq, #h = :hash",
-                condition="attribute_not_exists(seq) OR seq < :seq",
-                names={"#h": "hash"},
-                values={":seq": event.seq, ":hash": event.hash},
-            )
+    def _mark(self, event: AuditEvent) -> None:
+        """Put the event's high-water mark (never an update: the audit table is append-only for perfbot's roles)."""
+        item = {"pk": MARKS_PK, "sk": seq_key(event.seq), "seq": event.seq, "hash": event.hash}
+        with contextlib.suppress(ConditionFailed):  # only the writer that won this sequence number gets here
+            self._table.put(item, condition="attribute_not_exists(pk)")
+
+    def high_water_mark(self) -> dict[str, Any] | None:
+        """The mark of the highest event ever appended (``seq``, ``hash``), or None before the first append."""
+        return next(iter(self._table.query("pk = :pk", {":pk": MARKS_PK}, newest_first=True, limit=1)), None)
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -120,7 +126,7 @@ class AuditLog:
             report.problems.extend(_check_item(item, expected_seq, expected_prev))
             expected_seq = _seq_of(item) + 1
             expected_prev = str(item.get("hash", ""))
-        head = self._table.get(HEAD_KEY)
+        head = self.high_water_mark()
         last_seq = expected_seq - 1
         if head is None and report.checked:
             report.problems.append("the high-water mark is missing")

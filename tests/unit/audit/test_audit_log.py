@@ -1,4 +1,5 @@
-"""The audit log is a hash chain: appends link, concurrent writers never fork it, tampering is detected."""
+"""The audit log is a hash chain: appends link, concurrent writers never fork it, tampering is detected, and the
+writer needs nothing but PutItem / GetItem / Query on the audit table (the table is append-only for every role)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import boto3
 import pytest
 
 from bot.audit import AuditEvent, AuditLog
-from bot.audit.log import EVENTS_PK, seq_key
+from bot.audit.log import EVENTS_PK, MARKS_PK, seq_key
+from bot.aws.clients import client
+from bot.devstack import lambdas
 from bot.settings import get_settings
 
 
@@ -96,6 +99,50 @@ def test_deleted_last_event_is_detected(log: AuditLog) -> None:
         log.append(event())
     raw_table().delete_item(Key={"pk": EVENTS_PK, "sk": seq_key(3)})
     assert any("deleted" in p for p in log.verify_chain().problems)
+
+
+def test_replaced_last_event_is_detected(log: AuditLog) -> None:
+    for _ in range(2):
+        log.append(event())
+    item = raw_table().get_item(Key={"pk": EVENTS_PK, "sk": seq_key(2)})["Item"]
+    forged = log.append(event("applied")).model_copy(update={"seq": 2}, deep=True)
+    raw_table().delete_item(Key={"pk": EVENTS_PK, "sk": seq_key(3)})
+    raw_table().put_item(Item={**item, "body": forged.body(), "hash": forged.compute_hash()})
+    problems = log.verify_chain().problems
+    assert any("deleted" in p for p in problems)  # event 3's mark outlives it
+
+
+def test_every_event_leaves_a_put_only_high_water_mark(log: AuditLog) -> None:
+    appended = [log.append(event()) for _ in range(3)]
+    marks = raw_table().query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": MARKS_PK}, ConsistentRead=True
+    )["Items"]
+    assert [(int(m["seq"]), m["hash"]) for m in marks] == [(e.seq, e.hash) for e in appended]
+    assert log.high_water_mark() == {"pk": MARKS_PK, "sk": seq_key(3), "seq": 3, "hash": appended[-1].hash}
+
+
+@pytest.mark.parametrize("function", ["slack", "schedule"])
+def test_the_writer_stays_within_the_functions_role(stack: Any, function: str) -> None:
+    """Under the slack and schedule roles as serverless.yml packages them (the embedded AWS enforces them), appending,
+    reading and verifying never calls UpdateItem, DeleteItem or BatchWriteItem on the audit table, and nothing is
+    denied."""
+    audit_table = get_settings().tables.audit
+    calls: list[tuple[str, str]] = []
+    with lambdas.running_as(function):
+        client("dynamodb").meta.events.register(
+            "before-parameter-build.dynamodb",
+            lambda model, params, **_: calls.append((model.name, params.get("TableName", ""))),
+        )
+        log = AuditLog(audit_table)
+        for action in ("proposed", "approved", "applied"):
+            log.append(event(action))
+        assert log.verify_chain().ok
+        assert [e.action for e in log.latest(3)] == ["applied", "approved", "proposed"]
+        assert len(log.for_change("chg-0000000001")) == 3
+    assert stack.aws.denials == []
+    on_audit = {name for name, table in calls if table == audit_table}
+    assert on_audit == {"PutItem", "Query"}, on_audit
+    assert not on_audit & {"UpdateItem", "DeleteItem", "BatchWriteItem"}
 
 
 def test_export_is_json_lines_that_verify_on_their_own(log: AuditLog) -> None:
