@@ -8,9 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 from bot.devstack.alarm_events import alarm_message, sns_event
-from bot.devstack.slack_requests import LambdaContext
 
 CHANNEL = "#perf-alerts"
 LATENCY_ALARM: dict[str, Any] = {
@@ -69,9 +68,8 @@ def event(
 
 
 def invoke(event_: dict[str, Any]) -> dict[str, Any]:
-    import handlers.alarms
-
-    return dict(handlers.alarms.handler(event_, LambdaContext(function_name="perfbot-dev-alarms")))
+    """SNS → the alarms function (its role, its context)."""
+    return dict(lambdas.invoke("alarms", event_))
 
 
 def click(stack: Any, slack_handler: Any, action_id: str, message: Any, user: str = "U0APPROVER1") -> dict[str, Any]:
@@ -94,7 +92,7 @@ def click(stack: Any, slack_handler: Any, action_id: str, message: Any, user: st
         "actions": [button | {"block_id": "alarm_actions", "action_ts": f"{time.time():.6f}"}],
     }
     body = slack_requests.block_action_body(payload)
-    response = slack_handler.handler(slack_requests.signed_event(body, stack.signing_secret), LambdaContext())
+    response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
     slack_handler.lazy_work.wait_idle()
     return dict(response)
 
@@ -104,7 +102,7 @@ def slash(stack: Any, slack_handler: Any, text: str, user: str = "U0APPROVER1") 
     body = slack_requests.slash_command_body(
         text, user_id=user, channel_id=channel_id, response_url=stack.slack.response_url(channel_id, user)
     )
-    response = slack_handler.handler(slack_requests.signed_event(body, stack.signing_secret), LambdaContext())
+    response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
     slack_handler.lazy_work.wait_idle()
     return dict(response)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.devstack.slack_requests import LambdaContext
+from bot.devstack import lambdas
 from tests.conftest import load_event
 from tests.functional.alarm_helpers import CHANNEL, Clock, alarm, click, event, invoke, slash, top_level
 
@@ -185,16 +185,15 @@ def test_silence_until_ok_ends_with_the_recovery(stack: Any, slack_handler: Any,
 
 
 def test_an_unacknowledged_alarm_is_escalated_once(stack: Any, clock: Clock) -> None:
-    import handlers.schedule
 
     invoke(event(alarm(), "ALARM", clock.at()))
     invoke(event(alarm("Lambda-HighDuration"), "ALARM", clock.at()))
     clock.advance(minutes=3)
-    assert handlers.schedule.handler({"task": "escalate"}, LambdaContext())["escalated"] == []
+    assert lambdas.invoke("schedule", {"task": "escalate"})["escalated"] == []
 
     clock.advance(minutes=3)
-    first = handlers.schedule.handler({"task": "escalate"}, LambdaContext())
-    again = handlers.schedule.handler({"task": "escalate"}, LambdaContext())
+    first = lambdas.invoke("schedule", {"task": "escalate"})
+    again = lambdas.invoke("schedule", {"task": "escalate"})
 
     assert sorted(first["escalated"]) == ["API-HighLatency-P95", "Lambda-HighDuration"] and again["escalated"] == []
     message = next(m for m in top_level(stack) if "API-HighLatency-P95" in m.blocks[0]["text"]["text"])
@@ -204,12 +203,11 @@ def test_an_unacknowledged_alarm_is_escalated_once(stack: Any, clock: Clock) -> 
 
 
 def test_an_acknowledged_alarm_is_not_escalated(stack: Any, slack_handler: Any, clock: Clock) -> None:
-    import handlers.schedule
 
     invoke(event(alarm(), "ALARM", clock.at()))
     click(stack, slack_handler, "alarm_ack", top_level(stack)[0])
     clock.advance(minutes=30)
-    assert handlers.schedule.handler({"task": "escalate"}, LambdaContext())["escalated"] == []
+    assert lambdas.invoke("schedule", {"task": "escalate"})["escalated"] == []
 
 
 def test_the_same_change_via_sns_and_eventbridge_posts_once(stack: Any, clock: Clock) -> None:
@@ -250,15 +248,14 @@ def test_when_slack_fails_the_retry_posts_the_alarm(stack: Any, clock: Clock) ->
 def test_an_expired_maintenance_window_is_summarised_by_the_schedule(
     stack: Any, slack_handler: Any, clock: Clock
 ) -> None:
-    import handlers.schedule
 
     slash(stack, slack_handler, "maintenance on 10m")
     clock.advance(minutes=2)
     assert invoke(event(alarm(), "ALARM", clock.at()))["suppressed"] == 1
     clock.advance(minutes=9)
 
-    result = handlers.schedule.handler({"task": "escalate"}, LambdaContext())
-    again = handlers.schedule.handler({"task": "escalate"}, LambdaContext())
+    result = lambdas.invoke("schedule", {"task": "escalate"})
+    again = lambdas.invoke("schedule", {"task": "escalate"})
 
     assert result["maintenance_summarised"] is True and again["maintenance_summarised"] is False
     summary = next(m for m in top_level(stack) if "Maintenance ended" in m.plain_text())

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.devstack import lambdas
 from bot.devstack.simulator import simulate
-from bot.devstack.slack_requests import LambdaContext
 from bot.settings import get_settings
 from tests.conftest import load_event
 from tests.functional.alarm_helpers import CHANNEL, alarm, click, event, invoke, slash, top_level
@@ -96,9 +96,8 @@ def test_the_analyze_button_answers_in_the_alarm_thread(incident_day: Any, stack
 
 
 def test_the_hourly_schedule_posts_only_new_or_changed_recommendations(incident_day: Any, stack: Any) -> None:
-    import handlers.schedule
 
-    first = handlers.schedule.handler(load_event("analysis_schedule_hourly.json"), LambdaContext())
+    first = lambdas.invoke("schedule", load_event("analysis_schedule_hourly.json"))
     assert first["ok"] and first["services"]["monitoring-api"] == {
         "recommendations": 1,
         "posted": 1,
@@ -109,7 +108,7 @@ def test_the_hourly_schedule_posts_only_new_or_changed_recommendations(incident_
     posted = stack.slack.messages(digest)
     assert posted[0].text.startswith("1 recommendation for monitoring-api") and len(posted) == 2
 
-    again = handlers.schedule.handler(load_event("analysis_schedule_hourly.json"), LambdaContext())
+    again = lambdas.invoke("schedule", load_event("analysis_schedule_hourly.json"))
     assert again["services"]["monitoring-api"]["posted"] == 0
     assert len(stack.slack.messages(digest)) == 2
 
@@ -144,6 +143,6 @@ def test_a_retried_analyze_click_is_not_analysed_twice(incident_day: Any, stack:
     }
     retried = slack_requests.signed_event(slack_requests.block_action_body(payload), stack.signing_secret)
     retried["headers"] |= {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
-    assert slack_handler.handler(retried, LambdaContext())["statusCode"] == 200
+    assert lambdas.invoke("slack", retried)["statusCode"] == 200
     assert slack_handler.lazy_work.wait_idle(timeout=90)
     assert len(stack.slack.replies(channel, alarm_message.ts)) == posted

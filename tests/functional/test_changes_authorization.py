@@ -11,7 +11,7 @@ import yaml
 
 from bot.audit import audit_log
 from bot.changes.proposals import proposal_store
-from bot.devstack.slack_requests import LambdaContext
+from bot.devstack import lambdas
 from bot.settings import DEFAULT_CONFIG, reset_settings
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
@@ -74,7 +74,6 @@ def test_another_approver_may_approve_a_high_risk_change(function: Any, slack_ha
 
 
 def test_expired_proposals_cannot_be_approved_after_the_expire_task(function: Any, slack_handler: Any) -> None:
-    import handlers.schedule
 
     stale = post_card(
         function,
@@ -82,7 +81,7 @@ def test_expired_proposals_cannot_be_approved_after_the_expire_task(function: An
             proposal(approve_by=int(time.time()) - 1, channel=function.slack.channel_id("#perf-alerts"))
         ),
     )
-    result = handlers.schedule.handler({"task": "expire"}, LambdaContext())
+    result = lambdas.invoke("schedule", {"task": "expire"})
     assert result["expired"] == [stale.id]
     assert "Expired" in card_text(function, stale)
     assert [e.action for e in audit_log().for_change(stale.id)] == ["expired"]
@@ -111,13 +110,12 @@ def test_approver_group_members_are_resolved_through_slack(
 
 
 def test_an_apply_interrupted_by_a_crash_is_reported_failed(function: Any, slack_handler: Any) -> None:
-    import handlers.schedule
 
     store = proposal_store()
     p = post_card(function, store.create(proposal(channel=function.slack.channel_id("#perf-alerts"))))
     store.transition(p.id, "proposed", "approved", {"approved_by": ALICE, "approved_at": "2026-01-01T00:00:00+00:00"})
     store.transition(p.id, "approved", "applying")  # ...and then the Lambda died
-    result = handlers.schedule.handler({"task": "expire"}, LambdaContext())
+    result = lambdas.invoke("schedule", {"task": "expire"})
     assert result["interrupted"] == [p.id]
     failed = store.get(p.id)
     assert (failed.state, failed.error, failed.live) == ("failed", "interrupted while applying", {"memory_mb": 1024})

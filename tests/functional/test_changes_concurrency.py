@@ -12,7 +12,7 @@ from bot.audit import audit_log
 from bot.changes.apply import orchestrator
 from bot.changes.authorize import Click
 from bot.changes.proposals import propose
-from bot.devstack import slack_requests
+from bot.devstack import lambdas
 from bot.slack.app import slack_client
 from bot.slack.listeners.changes import SlackDirectory
 from tests.unit.changes import monitored
@@ -67,7 +67,7 @@ def test_concurrent_signed_clicks_and_slack_retries_apply_once(function: Any, sl
 
     def send(event: dict[str, Any]) -> None:
         barrier.wait()
-        responses.append(slack_handler.handler(event, slack_requests.LambdaContext())["statusCode"])
+        responses.append(lambdas.invoke("slack", event)["statusCode"])
 
     with count_calls("lambda", "UpdateFunctionConfiguration") as updates:
         threads = [threading.Thread(target=send, args=(e,)) for e in events]

@@ -10,7 +10,7 @@ import pytest
 
 from bot.audit import audit_log
 from bot.changes.proposals import proposal_store
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 from bot.settings import reset_settings
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import aws_error, count_calls
@@ -42,9 +42,8 @@ def put_durations(applied_at: datetime, before_ms: float, after_ms: float) -> No
 
 
 def run_task(name: str, **event: Any) -> dict[str, Any]:
-    import handlers.schedule
 
-    return dict(handlers.schedule.handler({"task": name, **event}, slack_requests.LambdaContext()))
+    return dict(lambdas.invoke("schedule", {"task": name, **event}))
 
 
 def test_card_follows_the_change_and_undo_restores(function: Any, slack_handler: Any) -> None:
@@ -86,7 +85,7 @@ def test_perf_audit_lists_a_change(function: Any, slack_handler: Any) -> None:
     channel = function.slack.channel_id("#perf-alerts")
     url = function.slack.response_url(channel, ALICE)
     body = slack_requests.slash_command_body(f"audit {p.id}", user_id=ALICE, channel_id=channel, response_url=url)
-    slack_handler.handler(slack_requests.signed_event(body, function.signing_secret), slack_requests.LambdaContext())
+    lambdas.invoke("slack", slack_requests.signed_event(body, function.signing_secret))
     slack_handler.lazy_work.wait_idle()
     listing = function.slack.messages("#perf-alerts")[-1].plain_text()
     assert p.id in listing and "proposed" in listing and "applied" in listing and "1024 MB → 1536 MB" in listing

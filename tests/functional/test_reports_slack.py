@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 from bot.devstack.stack import Devstack
 from tests.functional.test_reports_sla import (
     LATENCY_RECENT,
@@ -30,7 +30,7 @@ def slash(stack: Devstack, handler: Any, text: str) -> dict[str, Any]:
     body = slack_requests.slash_command_body(
         text, user_id=USER, channel_id=channel_id, response_url=stack.slack.response_url(channel_id, USER)
     )
-    response = handler.handler(slack_requests.signed_event(body, stack.signing_secret), slack_requests.LambdaContext())
+    response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
     assert response["statusCode"] == 200
     assert handler.lazy_work.wait_idle()
     return dict(response)
@@ -149,7 +149,9 @@ def test_throttled_cloudwatch_is_retried_then_reported_missing_not_zero(
     from bot.aws.clients import client
     from bot.settings import get_settings
 
-    attempts = throttle_get_metric_data(client("cloudwatch", get_settings().region), monkeypatch, times=None)
+    with lambdas.running_as("slack"):  # the slack function's own client
+        cloudwatch = client("cloudwatch", get_settings().region)
+    attempts = throttle_get_metric_data(cloudwatch, monkeypatch, times=None)
     slash(stack, slack_handler, "sla")
     assert attempts[0] > 1  # botocore's standard retries tried again before giving up
     (message,) = stack.slack.messages(CHANNEL)
@@ -188,7 +190,9 @@ def test_brief_throttling_is_absorbed_by_retries(
     from bot.settings import get_settings
 
     write_known_datapoints(stack.aws.endpoint_url, live_report_end())
-    attempts = throttle_get_metric_data(client("cloudwatch", get_settings().region), monkeypatch, times=2)
+    with lambdas.running_as("slack"):  # the slack function's own client
+        cloudwatch = client("cloudwatch", get_settings().region)
+    attempts = throttle_get_metric_data(cloudwatch, monkeypatch, times=2)
     slash(stack, slack_handler, "sla monitoring-api")
     assert attempts[0] == 3
     text = stack.slack.messages(CHANNEL)[0].plain_text()
@@ -216,7 +220,8 @@ def test_one_get_metric_data_for_every_service(
     monkeypatch.setenv("PERFBOT_CONFIG", str(config))
     reset_settings()
     operations: Counter[str] = Counter()
-    cloudwatch = client("cloudwatch", get_settings().region)
+    with lambdas.running_as("slack"):  # the slack function's own client
+        cloudwatch = client("cloudwatch", get_settings().region)
     cloudwatch.meta.events.register("before-call.cloudwatch.*", lambda model, **_: operations.update([model.name]))
     slash(stack, slack_handler, "sla 7d")
     assert operations == Counter({"GetMetricData": 1})

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from bot.devstack import slack_requests
+from bot.devstack import lambdas
 from bot.devstack.stack import Devstack
 from tests.conftest import load_event
 from tests.functional.test_reports_sla import NOW, report_end, write_known_datapoints
@@ -18,10 +18,9 @@ pytestmark = pytest.mark.functional
 
 
 def _schedule(name: str) -> dict[str, Any]:
-    import handlers.schedule
 
     event = load_event(f"reports_schedule_{name}.json") | {"time": NOW.isoformat()}
-    return dict(handlers.schedule.handler(event, slack_requests.LambdaContext()))
+    return dict(lambdas.invoke("schedule", event))
 
 
 def test_daily_digest_posts_the_sla_report_to_the_digest_channel(stack: Devstack) -> None:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 from bot.devstack.stack import Devstack
 
 pytestmark = pytest.mark.functional
@@ -34,7 +34,7 @@ def test_help_answers_with_the_registered_commands(
 
     body, _ = _slash(stack, "help")
     event = slack_requests.signed_event(body, stack.signing_secret, version=version, base64_body=base64_body)  # type: ignore[arg-type]
-    response = slack_handler.handler(event, slack_requests.LambdaContext())
+    response = lambdas.invoke("slack", event)
     assert response["statusCode"] == 200
     answer = json.loads(response["body"])
     lines = answer["blocks"][1]["text"]["text"].splitlines()
@@ -44,18 +44,14 @@ def test_help_answers_with_the_registered_commands(
 
 def test_bare_perf_is_help(stack: Devstack, slack_handler: Any) -> None:
     body, _ = _slash(stack, "")
-    response = slack_handler.handler(
-        slack_requests.signed_event(body, stack.signing_secret), slack_requests.LambdaContext()
-    )
+    response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["blocks"][0]["text"]["text"].startswith("perfbot")
 
 
 def test_unknown_subcommand_gets_a_short_ephemeral_usage(stack: Devstack, slack_handler: Any) -> None:
     body, _ = _slash(stack, "frobnicate <!channel>")
-    response = slack_handler.handler(
-        slack_requests.signed_event(body, stack.signing_secret), slack_requests.LambdaContext()
-    )
+    response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
     answer = json.loads(response["body"])
     assert answer["response_type"] == "ephemeral"
     assert "frobnicate" in answer["text"] and "/perf help" in answer["text"]
@@ -65,7 +61,7 @@ def test_unknown_subcommand_gets_a_short_ephemeral_usage(stack: Devstack, slack_
 
 def _assert_rejected(stack: Devstack, slack_handler: Any, event: dict[str, Any]) -> None:
     before = sum(stack.slack.calls.values())
-    response = slack_handler.handler(event, slack_requests.LambdaContext())
+    response = lambdas.invoke("slack", event)
     slack_handler.lazy_work.wait_idle()
     assert response["statusCode"] == 401
     posting = {"chat.postMessage", "chat.postEphemeral", "chat.update", "views.open"}
@@ -102,4 +98,4 @@ def test_non_post_requests_are_not_found(stack: Devstack, slack_handler: Any) ->
     body, _ = _slash(stack, "help")
     event = slack_requests.signed_event(body, stack.signing_secret)
     event["requestContext"]["http"]["method"] = "GET"
-    assert slack_handler.handler(event, slack_requests.LambdaContext())["statusCode"] == 404
+    assert lambdas.invoke("slack", event)["statusCode"] == 404

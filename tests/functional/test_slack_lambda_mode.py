@@ -43,7 +43,8 @@ print(json.dumps({"runner": type(runner).__name__, "status": response["statusCod
 
 def test_lazy_work_self_invokes_the_function_asynchronously(stack: Devstack) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_", "PERFBOT_"))}
-    env |= stack.env | {"AWS_LAMBDA_FUNCTION_NAME": "perfbot-dev-slack"}  # Slack: the emulator answers auth.test
+    env |= stack.env | stack.function_env("slack")  # the slack function's role, as Lambda gives it
+    env |= {"AWS_LAMBDA_FUNCTION_NAME": "perfbot-dev-slack"}  # Slack: the emulator answers auth.test
     completed = subprocess.run(
         [sys.executable, "-c", SCRIPT, stack.signing_secret],
         cwd=ROOT,

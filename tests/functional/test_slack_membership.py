@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 from bot.devstack.simulator import simulate
 from bot.settings import get_settings
 from tests.conftest import load_event
@@ -23,12 +23,7 @@ def slash_in(stack: Any, handler: Any, channel_id: str, text: str, user: str = A
     body = slack_requests.slash_command_body(
         text, user_id=user, channel_id=channel_id, response_url=stack.slack.response_url(channel_id, user)
     )
-    assert (
-        handler.handler(slack_requests.signed_event(body, stack.signing_secret), slack_requests.LambdaContext())[
-            "statusCode"
-        ]
-        == 200
-    )
+    assert lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))["statusCode"] == 200
     assert handler.lazy_work.wait_idle(timeout=90)
 
 

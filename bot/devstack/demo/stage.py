@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import IO, Any
 from urllib.request import Request, urlopen
 
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 from bot.devstack.stack import Devstack
 
 DEMO_CHANNEL = "#perf-alerts"
@@ -98,9 +98,10 @@ class DemoStage:
             channel_name=channel.lstrip("#"),
         )
         event = slack_requests.signed_event(body, self.stack.signing_secret)
-        response = self.handler(event, slack_requests.LambdaContext())
-        self._show_ack(response, response_url)
-        self.lazy_work.wait_idle()
+        with lambdas.running_as("slack"):  # the slack function's role, for the ack and the lazy work after it
+            response = self.handler(event, lambdas.context("slack"))
+            self._show_ack(response, response_url)
+            self.lazy_work.wait_idle()
         return dict(response)
 
     def _show_ack(self, response: dict[str, Any], response_url: str) -> None:
@@ -140,23 +141,16 @@ class DemoStage:
             message_ts=message_ts,
             retry_num=retry_num,
         )
-        response = self.handler(event, slack_requests.LambdaContext())
-        self.lazy_work.wait_idle()
-        return dict(response)
+        return dict(lambdas.invoke("slack", event))  # as the slack function, its lazy work included
 
     def alarm(self, event: dict[str, Any]) -> dict[str, Any]:
         """CloudWatch → SNS → the alarm Lambda: hand ``event`` to handlers.alarms.handler, return its batch summary."""
-        import handlers.alarms
-
-        context = slack_requests.LambdaContext(function_name="perfbot-dev-alarms")
         with contextlib.redirect_stdout(self.log_stream):  # Powertools prints EMF metric lines to stdout
-            return dict(handlers.alarms.handler(event, context))
+            return dict(lambdas.invoke("alarms", event))
 
     def schedule(self, event: dict[str, Any]) -> dict[str, Any]:
         """EventBridge → the schedule Lambda: hand ``event`` to handlers.schedule.handler, return its result."""
-        import handlers.schedule
-
-        return dict(handlers.schedule.handler(event, slack_requests.LambdaContext()))
+        return dict(lambdas.invoke("schedule", event))
 
     def print_transcript(self) -> None:
         print("\n" + "═" * 100)
@@ -164,6 +158,8 @@ class DemoStage:
         print("═" * 100)
 
     def exit_code(self) -> int:
+        for denial in self.stack.aws.denials:  # what the functions' IAM roles would have refused on AWS too
+            self.problems.append(f"AWS denied {denial.action} on {denial.resource} to {denial.principal}")
         for refused in self.emu.unexpected_refusals:  # what a real workspace would have refused too
             self.problems.append(f"Slack refused {refused.method}: {refused.error} {refused.detail}".rstrip())
         if self.problems:

@@ -1,4 +1,5 @@
-"""botocore event hooks on perfbot's shared clients: count AWS calls, or make one fail the way AWS fails."""
+"""botocore event hooks on perfbot's shared clients (the operator's and each function's): count AWS calls, or make one
+fail the way AWS fails."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from bot.aws.clients import client
+from bot.devstack import lambdas
 
 
 @contextmanager
@@ -20,12 +21,14 @@ def count_calls(service: str, operation: str) -> Iterator[list[dict[str, Any]]]:
     def hook(**kwargs: Any) -> None:
         calls.append(dict(kwargs.get("params") or {}))
 
-    events = client(service).meta.events
-    events.register(event, hook, unique_id=f"count-{event}")
+    hooked = [c.meta.events for c in lambdas.clients(service)]
+    for events in hooked:
+        events.register(event, hook, unique_id=f"count-{event}")
     try:
         yield calls
     finally:
-        events.unregister(event, unique_id=f"count-{event}")
+        for events in hooked:
+            events.unregister(event, unique_id=f"count-{event}")
 
 
 @contextmanager
@@ -41,9 +44,11 @@ def aws_error(service: str, operation: str, code: str, message: str, status: int
         }
         return response, parsed
 
-    events = client(service).meta.events
-    events.register_first(event, hook, unique_id=f"fail-{event}")
+    hooked = [c.meta.events for c in lambdas.clients(service)]
+    for events in hooked:
+        events.register_first(event, hook, unique_id=f"fail-{event}")
     try:
         yield
     finally:
-        events.unregister(event, unique_id=f"fail-{event}")
+        for events in hooked:
+            events.unregister(event, unique_id=f"fail-{event}")

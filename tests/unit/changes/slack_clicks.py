@@ -8,7 +8,7 @@ from bot.analysis.models import Recommendation
 from bot.changes.cards import ChangeCards
 from bot.changes.models import Proposal
 from bot.changes.proposals import propose
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 
 CHANNEL = "#perf-alerts"
 ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"  # two approvers of the shipped perfbot.yml, one not
@@ -37,7 +37,7 @@ def click_event(
 
 def click(slack_handler: Any, stack: Any, action_id: str, value: str, **kwargs: Any) -> dict[str, Any]:
     """One click, then wait for its lazy work; returns the HTTP response the handler gave Slack."""
-    response = slack_handler.handler(click_event(stack, action_id, value, **kwargs), slack_requests.LambdaContext())
+    response = lambdas.invoke("slack", click_event(stack, action_id, value, **kwargs))
     slack_handler.lazy_work.wait_idle()
     return dict(response)
 
