@@ -33,7 +33,7 @@ def invoke_cold(function: str, event: dict[str, Any], *, env: dict[str, str], ti
     if function not in FUNCTIONS:
         raise ValueError(f"unknown function {function!r}; one of {', '.join(FUNCTIONS)}")
     base = {k: v for k in ("PATH", "HOME", "LANG", "TMPDIR") if (v := os.environ.get(k))}
-    completed = subprocess.run(
+    completed = subprocess.run(  # noqa: S603 - this interpreter running this module; the function name is checked
         [sys.executable, "-m", "bot.devstack.cold", function],
         input=json.dumps(event),
         cwd=ROOT,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.analysis.models import Impact, Recommendation
 from bot.changes.models import Proposal
@@ -43,7 +43,11 @@ def proposal(**fields: Any) -> Proposal:
 class FakeDirectory:
     """``bot.changes.authorize.Directory`` without Slack: approver groups and channel IDs from dicts."""
 
-    CHANNELS = {"#perf-alerts": "C0PERFALRT", "#perf-reports": "C0PERFREPT", "#perf-changes": "C0CHANGES1"}
+    CHANNELS: ClassVar[dict[str, str]] = {
+        "#perf-alerts": "C0PERFALRT",
+        "#perf-reports": "C0PERFREPT",
+        "#perf-changes": "C0CHANGES1",
+    }
 
     def __init__(self, groups: dict[str, list[str]] | None = None, channels: dict[str, str] | None = None) -> None:
         self.groups = groups or {}
