@@ -23,6 +23,8 @@ enforcing one runs in the same process: enforcement is looked up by the port a r
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import secrets
@@ -35,7 +37,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
+
+from botocore.utils import normalize_url_path
 
 from . import iam_actions, iam_policy
 
@@ -111,6 +115,20 @@ class FunctionRole:
     policies: tuple[dict[str, Any], ...]  # {"name", "type": inline|managed, "document"}
 
 
+_process_credentials: dict[tuple[str, str], Credentials] = {}
+_process_credentials_lock = threading.Lock()
+
+
+def _credentials_for(account: str, principal: str, *, temporary: bool) -> Credentials:
+    """One set of credentials per principal for the whole process: every devstack started in it (and every reset,
+    which wipes moto's IAM) brings the principal back with the same keys."""
+    with _process_credentials_lock:
+        key = (account, principal)
+        if key not in _process_credentials:
+            _process_credentials[key] = _new_credentials(temporary=temporary)
+        return _process_credentials[key]
+
+
 class Principals:
     """The operator and one assumed role per function, from a function-policies document; stable credentials."""
 
@@ -128,8 +146,11 @@ class Principals:
             )
             for short, spec in document["functions"].items()
         }
-        self.credentials: dict[str, Credentials] = {OPERATOR: _new_credentials(temporary=False)}
-        self.credentials |= {short: _new_credentials(temporary=True) for short in self.functions}
+        self.credentials: dict[str, Credentials] = {
+            OPERATOR: _credentials_for(self.account, OPERATOR_USER, temporary=False)
+        }
+        for short, role in self.functions.items():
+            self.credentials[short] = _credentials_for(self.account, f"role/{role.role_name}", temporary=True)
         self._lock = threading.Lock()
 
     @classmethod
@@ -145,7 +166,7 @@ class Principals:
         return f"arn:{self.partition}:sts::{self.account}:assumed-role/{role.role_name}/{role.function_name}"
 
     def provision(self) -> None:
-        """Create the principals in moto's IAM and STS (again after a reset); idempotent."""
+        """Create the principals in moto's IAM and STS (again after a reset); what already exists is kept."""
         from moto.iam.models import iam_backends
         from moto.sts.models import sts_backends
 
@@ -155,32 +176,36 @@ class Principals:
             if OPERATOR_USER not in iam.users:
                 iam.create_user(self.region, OPERATOR_USER, path="/perfbot/")
                 iam.put_user_policy(OPERATOR_USER, "operator-everything", json.dumps(ADMIN_POLICY))
+            if self.credentials[OPERATOR].access_key_id not in iam.access_keys:
                 _set_key(iam, iam.create_access_key(OPERATOR_USER), self.credentials[OPERATOR])
-            managed: dict[str, str] = {p.name: p.arn for p in iam.managed_policies.values()}
             for short, role in self.functions.items():
-                if any(r.name == role.role_name for r in iam.roles.values()):
-                    continue
-                iam.create_role(
-                    role.role_name, json.dumps(LAMBDA_TRUST), role.path, None, f"perfbot {short} function", [], None
-                )
-                for policy in role.policies:
-                    text = json.dumps(policy["document"])
-                    if policy["type"] == "inline":
-                        iam.put_role_policy(role.role_name, policy["name"], text)
-                        continue
-                    if policy["name"] not in managed:
-                        created = iam.create_policy(f"perfbot {policy['name']}", "/perfbot/", text, policy["name"], [])
-                        managed[policy["name"]] = created.arn
-                    iam.attach_role_policy(managed[policy["name"]], role.role_name)
-                assumed = sts.assume_role(
-                    region_name=self.region,
-                    role_session_name=role.function_name,
-                    role_arn=self.role_arn(short),
-                    policy="",
-                    duration=SESSION_SECONDS,
-                    external_id="",
-                )
-                _set_session(iam, assumed, self.credentials[short])
+                if not any(r.name == role.role_name for r in iam.roles.values()):
+                    self._create_role(iam, short, role)
+                if not any(a.access_key_id == self.credentials[short].access_key_id for a in sts.assumed_roles):
+                    assumed = sts.assume_role(
+                        region_name=self.region,
+                        role_session_name=role.function_name,
+                        role_arn=self.role_arn(short),
+                        policy="",
+                        duration=SESSION_SECONDS,
+                        external_id="",
+                    )
+                    _set_session(iam, assumed, self.credentials[short])
+
+    def _create_role(self, iam: Any, short: str, role: FunctionRole) -> None:
+        managed: dict[str, str] = {p.name: p.arn for p in iam.managed_policies.values()}
+        iam.create_role(
+            role.role_name, json.dumps(LAMBDA_TRUST), role.path, None, f"perfbot {short} function", [], None
+        )
+        for policy in role.policies:
+            text = json.dumps(policy["document"])
+            if policy["type"] == "inline":
+                iam.put_role_policy(role.role_name, policy["name"], text)
+                continue
+            if policy["name"] not in managed:
+                created = iam.create_policy(f"perfbot {policy['name']}", "/perfbot/", text, policy["name"], [])
+                managed[policy["name"]] = created.arn
+            iam.attach_role_policy(managed[policy["name"]], role.role_name)
 
 
 def _set_key(iam: Any, key: Any, credentials: Credentials) -> None:
@@ -317,31 +342,29 @@ class _Principal:
 
 
 def _authenticate(response: Any) -> _Principal:
-    from moto.iam.access_control import AssumedRoleAccessKey, IAMRequest
+    """The principal whose access key signed the request (moto's key lookup), once its SigV4 signature verifies."""
+    from moto.core.exceptions import InvalidClientTokenIdError
+    from moto.iam.access_control import AssumedRoleAccessKey, CreateAccessKeyFailure, create_access_key
     from moto.iam.models import iam_backends
     from moto.utilities.utils import get_partition
 
-    if "Authorization" not in response.headers:
-        from moto.core.exceptions import InvalidClientTokenIdError
-
+    access_key_id, region, _ = _scope(response.headers)
+    if not access_key_id:
         raise InvalidClientTokenIdError()
-    path = response.raw_path
-    if response.parsed_url.query:
-        path += "?" + response.parsed_url.query
-    request = IAMRequest(
-        account_id=response.current_account,
-        method=response.method,
-        path=path,
-        # moto verifies ``body or data``: a body-less GET would be hashed as its parsed query (or its headers) and
-        # never verify; only a form post (query protocol, whose body werkzeug parsed away) is signed as its data
-        data=response.data if "x-www-form-urlencoded" in str(response.headers.get("Content-Type")) else {},
-        body=getattr(response, "_perfbot_signed_body", None) or response.raw_body or b"",
-        headers=response.headers,
-        action=response._get_action(),
-    )
-    request.check_signature()
-    key = request._access_key
-    iam = iam_backends[key.account_id][get_partition(request._region)]
+    try:
+        key = create_access_key(
+            account_id=response.current_account,
+            partition=get_partition(region),
+            access_key_id=access_key_id,
+            headers=response.headers,
+        )
+    except CreateAccessKeyFailure:
+        raise InvalidClientTokenIdError() from None
+    body = getattr(response, "_perfbot_signed_body", None) or response.raw_body or b""
+    body = body.encode() if isinstance(body, str) else bytes(body)
+    if not _signature_verifies(response, key.create_credentials().secret_key, body):
+        _moto_signature_check(response, body)  # moto's exact rebuild of the request; raises SignatureDoesNotMatch
+    iam = iam_backends[key.account_id][get_partition(region)]
     if isinstance(key, AssumedRoleAccessKey):
         role = iam.get_role(key._owner_role_name)
         documents = [(name, text) for name, text in role.policies.items()]
@@ -356,6 +379,65 @@ def _authenticate(response: Any) -> _Principal:
             (p.name, _default_document(p)) for p in group.managed_policies.values()
         ]
     return _Principal(key.arn, key.arn, "User", user.id, user.name, iam_policy.policy_set(documents))
+
+
+_signing_keys: dict[tuple[str, str], bytes] = {}
+
+
+def _signature_verifies(response: Any, secret: str, body: bytes) -> bool:
+    """SigV4 as botocore signs (canonical request, string to sign, derived key), straight from the raw request; the
+    derived key is remembered per secret and scope. False means "not verified here": the caller asks moto."""
+    headers = response.headers
+    algorithm, _, rest = str(headers.get("Authorization") or "").partition(" ")
+    fields = dict(part.strip().partition("=")[::2] for part in rest.split(","))
+    credential = fields.get("Credential", "").split("/")
+    signed, given, amz_date = fields.get("SignedHeaders", ""), fields.get("Signature", ""), headers.get("X-Amz-Date")
+    if algorithm != "AWS4-HMAC-SHA256" or len(credential) != 5 or not (signed and given and amz_date):
+        return False
+    if not body and "x-www-form-urlencoded" in str(headers.get("Content-Type")):
+        return False  # werkzeug parsed the form away: moto's check signs it as its data
+    query = response.parsed_url.query
+    pairs = sorted(tuple(pair.partition("=")[::2]) for pair in query.split("&")) if query else []
+    canonical = "\n".join(
+        [
+            str(response.method).upper(),
+            quote(normalize_url_path(response.raw_path.partition("?")[0]), safe="/~"),
+            "&".join(f"{k}={v}" for k, v in pairs),
+            "".join(f"{name}:{' '.join(str(headers.get(name, '')).split())}\n" for name in signed.split(";")),
+            signed,
+            headers.get("X-Amz-Content-SHA256") or hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    scope = "/".join(credential[1:])
+    string_to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = _signing_keys.get((secret, scope))
+    if key is None:
+        key = f"AWS4{secret}".encode()
+        for part in credential[1:]:
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        if len(_signing_keys) > 1024:
+            _signing_keys.clear()
+        _signing_keys[(secret, scope)] = key
+    return hmac.compare_digest(hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest(), given)
+
+
+def _moto_signature_check(response: Any, body: bytes) -> None:
+    from moto.iam.access_control import IAMRequest
+
+    path = response.raw_path
+    if response.parsed_url.query and "?" not in path:
+        path += "?" + response.parsed_url.query
+    IAMRequest(
+        account_id=response.current_account,
+        method=response.method,
+        path=path,
+        # moto verifies ``body or data``: a body-less GET would be hashed as its parsed query (or its headers) and
+        # never verify; only a form post (query protocol, whose body werkzeug parsed away) is signed as its data
+        data=response.data if "x-www-form-urlencoded" in str(response.headers.get("Content-Type")) else {},
+        body=body,
+        headers=response.headers,
+        action=response._get_action(),
+    ).check_signature()
 
 
 def _default_document(policy: Any) -> str:

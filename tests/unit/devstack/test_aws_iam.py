@@ -21,7 +21,7 @@ from bot.devstack import lambdas
 from bot.devstack.aws import iam_actions, iam_policy
 from bot.devstack.aws.iam_actions import Call, Needed, needed
 from bot.devstack.aws.iam_authz import Principals, message
-from bot.devstack.aws.server import EmbeddedAws
+from bot.devstack.aws.server import EmbeddedAws, start_aws
 from bot.settings import get_settings
 from tests.unit.changes import monitored
 
@@ -445,6 +445,23 @@ def test_a_reset_brings_the_same_principals_back(aws: EmbeddedAws) -> None:
     assert {p: aws.credentials(p) for p in before} == before
     identity = session(aws, "slack").client("sts").get_caller_identity()
     assert identity["Arn"].endswith("assumed-role/perfbot-dev-slack/perfbot-dev-slack")
+
+
+def test_another_enforcing_server_in_the_process_has_the_same_principals(aws: EmbeddedAws) -> None:
+    with start_aws(principals=Principals.load()) as second:
+        assert second.credentials("slack") == aws.credentials("slack")
+        c = second.credentials("operator")
+        operator = boto3.client(
+            "sts",
+            endpoint_url=second.endpoint_url,
+            aws_access_key_id=c.access_key_id,
+            aws_secret_access_key=c.secret_access_key,
+            region_name=REGION,
+        )
+        assert operator.get_caller_identity()["Arn"].endswith(":user/perfbot/perfbot-operator")
+    # the first server still enforces once the second is gone
+    assert refused(lambda: session(aws, "slack").client("sns").list_topics())
+    assert [d.action for d in aws.clear_denials()] == ["sns:ListTopics"]
 
 
 def test_a_server_without_principals_takes_any_credentials(embedded_aws_server: EmbeddedAws, stack: Any) -> None:
