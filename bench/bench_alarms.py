@@ -213,14 +213,17 @@ def _storm(stack: Any, shared: Any, workers: int) -> tuple[dict[str, Any], int, 
     """One storm against a fresh Slack emulator on the simulated clock: (outcome, posts, busiest minute, edits)."""
     from bot.bootstrap import bootstrap
     from bot.devstack.slack import SlackEmulator
+    from bot.devstack.stack import add_workspace_channels
     from bot.settings import get_settings
 
     stack.aws.reset()
     bootstrap(get_settings())
     emu = SlackEmulator(bot_token="xoxb-perfbot-local", clock=lambda: float(shared.value)).start()
+    add_workspace_channels(emu)  # the strict emulator knows only the channels a workspace has
     try:
         env = {
             **stack.env,
+            **stack.function_env("alarms"),  # the worker is the alarms function: its role's credentials
             "SLACK_API_URL": emu.api_url,
             "SLACK_BOT_TOKEN": "xoxb-perfbot-local",
             "SLACK_SIGNING_SECRET": "bench",
@@ -338,7 +341,7 @@ def _alarm_to_post(stack: Any) -> list[str]:
     handler runs in its own process, as a Lambda does, away from the embedded AWS and the Slack emulator."""
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
-    env = {**stack.env, "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    env = {**stack.env, **stack.function_env("alarms"), "POWERTOOLS_LOG_LEVEL": "WARNING"}
     worker = ctx.Process(target=alarm_to_post_worker, args=(env, results))
     worker.start()
     report = results.get(timeout=600)

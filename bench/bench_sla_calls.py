@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.devstack import slack_requests
+from bot.devstack import lambdas, slack_requests
 from bot.devstack.stack import Devstack
 
 SERVICES = 10
@@ -116,8 +116,6 @@ def _measure() -> list[str]:
         reset_settings()
         bootstrap(get_settings())
         _some_traffic(stack.aws.endpoint_url)
-        import handlers.slack
-
         channel_id = stack.slack.channel_id("#perf-alerts")
         body = slack_requests.slash_command_body(
             "sla",
@@ -129,10 +127,7 @@ def _measure() -> list[str]:
         reset_clients()  # every client of the measured request is created under the hook
         undo = _count_calls(counter)
         try:
-            handlers.slack.handler(
-                slack_requests.signed_event(body, stack.signing_secret), slack_requests.LambdaContext()
-            )
-            handlers.slack.lazy_work.wait_idle()
+            lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))  # lazy work included
         finally:
             undo()
             reset_clients()
