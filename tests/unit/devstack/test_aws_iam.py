@@ -302,6 +302,30 @@ def test_only_slack_and_schedule_may_invoke_the_configured_bedrock_model(roles: 
     assert not roles["slack"].decide("bedrock:InvokeModel", other, {}, "bedrock").allowed
 
 
+SLACK_FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:perfbot-dev-slack"
+FAILED_EVENTS = f"arn:aws:sqs:{REGION}:{ACCOUNT}:perfbot-dev-failed-events"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "who"),
+    [
+        ("lambda:InvokeFunction", SLACK_FN, {"slack"}),  # Bolt's lazy listeners re-invoke the slack function
+        ("sqs:SendMessage", FAILED_EVENTS, {"alarms", "schedule"}),  # on-failure destination
+        ("dynamodb:BatchGetItem", STATE, {"slack", "alarms", "schedule"}),
+        ("dynamodb:PutItem", AUDIT, {"slack", "schedule"}),
+        (
+            "ssm:GetParameter",
+            f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/perfbot/dev/slack-signing-secret",
+            {"slack", "alarms", "schedule"},
+        ),
+        ("cloudwatch:GetMetricWidgetImage", "*", {"slack", "alarms", "schedule"}),
+    ],
+)
+def test_what_each_packaged_role_may_do(roles: dict[str, Any], action: str, resource: str, who: set[str]) -> None:
+    allowed = {fn for fn, role in roles.items() if role.decide(action, resource, {}, action.partition(":")[0]).allowed}
+    assert allowed == who
+
+
 def test_no_role_may_rewrite_the_audit_table(roles: dict[str, Any]) -> None:
     for fn, role in roles.items():
         for action in ("dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"):
