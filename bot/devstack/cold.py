@@ -49,17 +49,11 @@ def invoke_cold(function: str, event: dict[str, Any], *, env: dict[str, str], ti
 
 
 def _main(function: str) -> None:
-    from bot.devstack.slack_requests import LambdaContext
+    from bot.devstack.lambdas import context
 
     event = json.load(sys.stdin)
     module = importlib.import_module(f"handlers.{function}")
-    name = f"perfbot-dev-{function}"
-    context = LambdaContext(
-        function_name=name,
-        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
-        log_group_name=f"/aws/lambda/{name}",
-    )
-    response = module.handler(event, context)
+    response = module.handler(event, context(function))
     lazy_work = getattr(module, "lazy_work", None)
     if lazy_work is not None and not lazy_work.wait_idle(timeout=60):
         raise SystemExit("lazy work did not finish within 60 s")
