@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from bot.analysis.guardrails import apply_guardrails
 from bot.analysis.inputs import ServiceInputs
-from bot.analysis.models import KINDS, AnalysisResult, DroppedRecommendation, Recommendation
+from bot.analysis.models import AnalysisResult, DroppedRecommendation, Recommendation
 from bot.analysis.rule_context import RuleContext
 from bot.analysis.rules import run_rules
+from bot.changes.kinds import find_kind, kind_names
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ pending_fingerprints_provider: Callable[[Settings, str], set[str]] = pending_pro
 
 def check_request(settings: Settings, service: str | None, kind: str | None) -> list[str]:
     """The services to analyse (all configured ones when ``service`` is None); raises on unknown names."""
-    if kind is not None and kind not in KINDS:
-        raise AnalysisRequestError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+    if kind is not None and find_kind(kind) is None:
+        raise AnalysisRequestError(f"unknown kind {kind!r}; known kinds: {', '.join(kind_names())}")
     if service is None:
         return settings.service_names
     if settings.service(service) is None:

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from bot.analysis.inputs import ServiceInputs
 from bot.analysis.models import DroppedRecommendation, Recommendation
-from bot.analysis.prompt import MAX_RECOMMENDATIONS, SYSTEM_PROMPT, TOOL_NAME, tool_config, user_message
-from bot.analysis.validity import CACHE_SIZES_GB
+from bot.analysis.prompt import MAX_RECOMMENDATIONS, TOOL_NAME, system_prompt, tool_config, user_message
 from bot.aws.bedrock import BedrockGateway
 from bot.aws.clients import AwsError
 from bot.breaker import AdaptiveCircuitBreaker, BreakerStore, BreakerStoreError, CircuitOpenError
+from bot.changes.kinds import find_kind
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def parse_answer(response: dict[str, Any], inputs: ServiceInputs, model_id: str)
             answer.dropped.append(_malformed(item, model_id, "not an object"))
             continue
         data = {k: v for k, v in item.items() if k not in ("risk", "source")}  # code sets these, never the model
-        _canonical_cache_sizes(data)
+        _canonical_values(data)
         data.setdefault("service", inputs.service)
         try:
             answer.recommendations.append(Recommendation.model_validate({**data, "source": model_id}))
@@ -93,14 +93,14 @@ def parse_answer(response: dict[str, Any], inputs: ServiceInputs, model_id: str)
     return answer
 
 
-def _canonical_cache_sizes(data: dict[str, Any]) -> None:
-    """``0.5`` or ``118.0`` → ``"0.5"`` / ``"118"``: the same size spelled as a number is not a different value."""
-    for values in (data.get("current"), data.get("proposed")):
-        if not isinstance(values, dict):
-            continue
-        size = values.get("cluster_size_gb")
-        if isinstance(size, int | float) and not isinstance(size, bool):
-            values["cluster_size_gb"] = next((s for s in CACHE_SIZES_GB if float(s) == float(size)), str(size))
+def _canonical_values(data: dict[str, Any]) -> None:
+    """The kind's own spelling of the values (e.g. a cache size ``0.5`` → ``"0.5"``), before anything compares them."""
+    kind = find_kind(str(data.get("kind")))
+    if kind is None:
+        return  # refused when the item is parsed
+    for key in ("current", "proposed"):
+        if isinstance(data.get(key), dict):
+            data[key] = kind.canonical(data[key])
 
 
 def _malformed(item: object, model_id: str, reason: str) -> DroppedRecommendation:
@@ -183,7 +183,7 @@ class BedrockAnalyzer:
             try:
                 response = self.gateway.converse(
                     self.model_id,
-                    system=SYSTEM_PROMPT,
+                    system=system_prompt(),
                     messages=[{"role": "user", "content": [{"text": message}]}],
                     tool_config=tool_config(),
                 )

@@ -5,7 +5,7 @@ configuration; the value shape of the kind; AWS-valid values; no step larger tha
 change; no duplicate of a pending proposal or of an earlier recommendation in the same batch. What fails is
 dropped with its reason (logged, never rendered as a card). Survivors get their risk level computed here.
 
-Risk table (the model never sets risk):
+Risk table (the model never sets risk; each kind's ``risk`` method in :mod:`bot.changes.kinds` implements its rows):
 
 =============================  ==========================================================  =======
 kind                           change                                                      risk
@@ -32,8 +32,9 @@ import logging
 from dataclasses import dataclass
 
 from bot.analysis.inputs import ServiceInputs
-from bot.analysis.models import KINDS, DroppedRecommendation, Recommendation, Risk
-from bot.analysis.validity import ValueProblem, check_values, resource_targets
+from bot.analysis.models import DroppedRecommendation, Recommendation, Risk
+from bot.analysis.validity import ValueProblem, check_values
+from bot.changes.kinds import find_kind, kind_spec
 from bot.settings import MaxStep
 
 logger = logging.getLogger(__name__)
@@ -46,58 +47,17 @@ class GuardrailResult:
 
 
 def compute_risk(rec: Recommendation) -> Risk:
-    cur, new = rec.current, rec.proposed
-
-    def ratio(key: str) -> float:
-        before = float(cur.get(key) or 0)
-        return float(new[key]) / before if before else float("inf")
-
-    if rec.kind == "lambda_memory":
-        r = ratio("memory_mb")
-        return "low" if 1 < r <= 1.5 else "high" if r < 0.75 else "medium"
-    if rec.kind == "lambda_provisioned_concurrency":
-        return "medium"
-    if rec.kind == "apigw_cache":
-        return "low" if bool(cur.get("enabled")) and bool(new.get("enabled")) else "medium"
-    if rec.kind == "apigw_throttling":
-        lower = float(new["rate_limit"]) < float(cur["rate_limit"]) or int(new["burst_limit"]) < int(cur["burst_limit"])
-        return "high" if lower else "medium"
-    if rec.kind == "dynamodb_capacity":
-        lower = any(int(new[k]) < int(cur.get(k) or 0) for k in ("read_units", "write_units"))
-        return "high" if lower else "low"
-    small = abs(int(new["failure_threshold"]) - int(cur.get("failure_threshold") or 0)) <= 5
-    return "low" if small and float(new["open_timeout_s"]) <= float(cur.get("open_timeout_s") or 0) else "medium"
-
-
-def _step_problem(rec: Recommendation, step: MaxStep) -> str | None:
-    cur, new = rec.current, rec.proposed
-
-    def beyond(key: str, factor: float) -> bool:
-        before, after = float(cur[key]), float(new[key])
-        return before > 0 and (after > before * factor or after < before / factor)
-
-    if rec.kind == "lambda_memory" and beyond("memory_mb", step.lambda_memory_factor):
-        return f"memory step {cur['memory_mb']} → {new['memory_mb']} MB exceeds ×{step.lambda_memory_factor}"
-    units_step = abs(int(new.get("units", 0)) - int(cur.get("units", 0)))
-    if rec.kind == "lambda_provisioned_concurrency" and units_step > step.provisioned_concurrency_units:
-        return f"provisioned concurrency step exceeds {step.provisioned_concurrency_units} units"
-    if rec.kind == "dynamodb_capacity":
-        for key in ("read_units", "write_units"):
-            if beyond(key, step.dynamodb_capacity_factor):
-                return f"{key} step {cur[key]} → {new[key]} exceeds ×{step.dynamodb_capacity_factor}"
-    if rec.kind == "apigw_throttling":
-        for key in ("rate_limit", "burst_limit"):
-            if beyond(key, step.apigw_throttle_factor):
-                return f"{key} step {cur[key]} → {new[key]} exceeds ×{step.apigw_throttle_factor}"
-    return None
+    """The risk of ``rec`` by its kind's rule (an unknown kind is an error, never a default)."""
+    return kind_spec(rec.kind).risk(rec.current, rec.proposed)
 
 
 def _target_problem(rec: Recommendation, inputs: ServiceInputs) -> str | None:
-    if rec.kind not in KINDS:
+    kind = find_kind(rec.kind)
+    if kind is None:
         return f"kind {rec.kind!r} is not allow-listed"
     if rec.service != inputs.service:
         return f"service {rec.service!r} is not the analysed service {inputs.service!r}"
-    live = resource_targets(inputs).get(rec.kind, {})
+    live = kind.live_targets(inputs)
     if rec.target not in live:
         known = ", ".join(sorted(live)) or "none"
         return f"target {rec.target!r} is not a configured {rec.kind} resource (configured: {known})"
@@ -113,7 +73,7 @@ def _value_problem(rec: Recommendation, inputs: ServiceInputs, step: MaxStep) ->
         return str(problem)
     if rec.proposed == rec.current:
         return "proposes no change"
-    return _step_problem(rec, step)
+    return kind_spec(rec.kind).step_problem(rec.current, rec.proposed, step)
 
 
 def _duplicate_problem(rec: Recommendation, seen: set[str], pending: set[str]) -> str | None:

@@ -7,28 +7,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal, get_args
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-Kind = Literal[
-    "lambda_memory",
-    "lambda_provisioned_concurrency",
-    "apigw_cache",
-    "apigw_throttling",
-    "dynamodb_capacity",
-    "breaker_thresholds",
-]
-KINDS: tuple[str, ...] = get_args(Kind)
 Risk = Literal["low", "medium", "high"]
 
-# Value shapes per kind (all plain JSON so proposals can be stored and rendered without guessing):
-#   lambda_memory:                   {"memory_mb": 1024}
-#   lambda_provisioned_concurrency:  {"units": 5}                     (target = "<function>:<alias or version>")
-#   apigw_cache:                     {"enabled": true, "cluster_size_gb": "0.5", "ttl_s": 300}
-#   apigw_throttling:                {"rate_limit": 1000.0, "burst_limit": 2000}
-#   dynamodb_capacity:               {"read_units": 75, "write_units": 37}
-#   breaker_thresholds:              {"failure_threshold": 10, "open_timeout_s": 60, "half_open_success_threshold": 3}
+
+def known_kind(kind: str) -> str:
+    """A kind registered in :mod:`bot.changes.kinds` (each kind's values model says its value shape)."""
+    from bot.changes.kinds import kind_spec  # imported here: the kinds build on this module
+
+    return kind_spec(kind).name
+
+
+KindName = Annotated[str, AfterValidator(known_kind)]
+# A kind's values as plain JSON, so proposals can be stored and rendered without guessing
 Values = dict[str, float | int | str | bool]
 
 
@@ -45,7 +39,7 @@ class Impact(BaseModel):
 class Recommendation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Kind
+    kind: KindName
     service: str
     target: str = Field(description="the resource: function name[:qualifier], 'api/stage', table name, breaker key")
     current: Values

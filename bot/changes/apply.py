@@ -17,7 +17,7 @@ from bot.analysis.models import Values
 from bot.audit import AuditEvent, AuditLog
 from bot.aws.clients import AwsError
 from bot.changes.authorize import Click, Directory, Refusal, authorize
-from bot.changes.handlers import ChangeHandler, handler_for
+from bot.changes.kinds import ChangeHandler, handler_for
 from bot.changes.models import Proposal, now_iso
 from bot.changes.proposals import Conflict, ProposalStore, UnknownProposal
 from bot.settings import Settings

@@ -7,7 +7,7 @@ import time
 from bot.audit import AuditEvent
 from bot.changes.apply import ChangeOrchestrator, Outcome
 from bot.changes.authorize import Click, Directory, Refusal, authorize_decider
-from bot.changes.handlers import handler_for
+from bot.changes.kinds import kind_spec
 from bot.changes.models import Proposal, now_iso
 from bot.changes.proposals import Conflict, UnknownProposal, new_id
 
@@ -39,7 +39,6 @@ def reject(orchestrator: ChangeOrchestrator, proposal_id: str, click: Click, dir
 
 def inverse_proposal(original: Proposal, requester: str, ttl_h: float) -> Proposal:
     """The undo of ``original``: from what AWS reported after the change back to what it was before."""
-    handler = handler_for(original.kind)
     before = dict(original.read_back or original.after)
     return Proposal(
         id=new_id(),
@@ -47,7 +46,7 @@ def inverse_proposal(original: Proposal, requester: str, ttl_h: float) -> Propos
         service=original.service,
         target=original.target,
         before={k: v for k, v in before.items() if k in original.after},
-        after=handler.inverse(original.before, original.after),
+        after=kind_spec(original.kind).inverse(original.before, original.after),
         rationale=f"Undo of {original.id}: restore the value from before that change.",
         risk=original.risk,
         confidence=1.0,

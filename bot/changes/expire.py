@@ -18,7 +18,7 @@ def expire_task(event: dict[str, Any]) -> dict[str, Any]:
     from bot.changes.apply import orchestrator
     from bot.changes.authorize import Click
     from bot.changes.cards import ChangeCards
-    from bot.changes.handlers import handler_for
+    from bot.changes.kinds import handler_for
     from bot.changes.models import SYSTEM_ACTOR, now_iso
     from bot.changes.proposals import Conflict
     from bot.slack.app import slack_client

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.analysis.models import Impact, Kind, Risk, Values
+from bot.analysis.models import Impact, KindName, Risk, Values
 
 State = Literal["proposed", "approved", "applying", "applied", "failed", "rejected", "expired", "rolled_back"]
 
@@ -36,7 +36,7 @@ class Proposal(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str
-    kind: Kind
+    kind: KindName
     service: str
     target: str
     before: Values

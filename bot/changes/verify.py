@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.aws.cloudwatch import CloudWatchGateway, MetricQuery
+from bot.changes.kinds import kind_spec
 from bot.changes.models import Proposal
 from bot.schedule import task
 from bot.settings import Settings
@@ -42,34 +43,8 @@ def metric_for(p: Proposal, settings: Settings) -> MetricQuery:
 
 
 def metrics_for(p: Proposal, settings: Settings) -> list[MetricQuery]:
-    """The series to compare; DynamoDB publishes latency per table AND operation, so one per configured operation."""
-    if p.kind.startswith("lambda_"):
-        dims: tuple[tuple[str, str], ...] = (("FunctionName", p.target.partition(":")[0]),)
-        return [MetricQuery(id="m0", namespace="AWS/Lambda", metric="Duration", dimensions=dims, stat="p95", period=60)]
-    if p.kind == "dynamodb_capacity":
-        service = settings.service(p.service)
-        table = next((t for t in service.dynamodb_tables if t.name == p.target), None) if service else None
-        operations = (table.latency_operations if table else []) or [""]
-        return [
-            MetricQuery(
-                id=f"m{i}",
-                namespace="AWS/DynamoDB",
-                metric="SuccessfulRequestLatency",
-                dimensions=(("TableName", p.target), *((("Operation", op),) if op else ())),
-                stat="Average",  # DynamoDB vends no percentiles of SuccessfulRequestLatency
-                period=60,
-            )
-            for i, op in enumerate(operations)
-        ]
-    api = p.target.rpartition("/")[0] if p.kind.startswith("apigw_") else ""
-    service = settings.service(p.service)
-    if not api and service is not None and service.api is not None:
-        api = service.api.name
-    return [
-        MetricQuery(
-            id="m0", namespace="AWS/ApiGateway", metric="Latency", dimensions=(("ApiName", api),), stat="p95", period=60
-        )
-    ]
+    """The series to compare, as the change's kind defines them (an unknown kind is an error, never a default)."""
+    return kind_spec(p.kind).metrics(p.service, p.target, settings)
 
 
 def measure(p: Proposal, settings: Settings, gateway: CloudWatchGateway | None = None) -> Verification:

@@ -10,18 +10,14 @@ import json
 import sys
 from typing import Any
 
-KINDS_HELP = (
-    "lambda_memory, lambda_provisioned_concurrency, apigw_cache, apigw_throttling, dynamodb_capacity, "
-    "breaker_thresholds"
-)
-
 
 def add_commands(subparsers: Any) -> None:
     # Importing the corpus makes its scenarios selectable by `python -m bot simulate --scenario <name>`.
     import bot.devstack.simulator.analysis_scenarios  # noqa: F401
+    from bot.changes.kinds import kind_names
 
     analyze = subparsers.add_parser("analyze", help="tuning recommendations for the configured services")
-    analyze.add_argument("--kind", help=f"only this kind ({KINDS_HELP})")
+    analyze.add_argument("--kind", help=f"only this kind ({', '.join(kind_names())})")
     analyze.add_argument("--service", help="only this service (default: every configured one)")
     analyze.add_argument("--json", action="store_true", help="print the results as JSON")
     analyze.set_defaults(func=_analyze)
@@ -29,8 +25,9 @@ def add_commands(subparsers: Any) -> None:
 
 def _analyze(args: argparse.Namespace) -> int:
     from bot.analysis.analyzer import AnalysisRequestError, analyze, check_request
+    from bot.changes.kinds import describe_values
     from bot.settings import get_settings
-    from bot.slack.render.analysis import describe_values, source_label, summary_title
+    from bot.slack.render.analysis import source_label, summary_title
 
     settings = get_settings()
     try:

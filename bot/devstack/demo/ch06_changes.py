@@ -14,9 +14,8 @@ CAROL = "U0APPROVER2"  # the second approver in the shipped perfbot.yml
 
 def run(stage: DemoStage) -> None:
     from bot.audit import audit_log
-    from bot.changes.handlers import handler_for
+    from bot.changes.kinds import describe_values, handler_for
     from bot.changes.proposals import proposal_store
-    from bot.slack.render.changes import values_text
 
     stage.emu.add_user(CAROL, "carol", "Carol Approver")
     p = _a_pending_proposal(stage)
@@ -36,7 +35,7 @@ def run(stage: DemoStage) -> None:
     applied = proposal_store().get(p.id)
     stage.check(applied.state == "applied", f"the approved change is {applied.state}: {applied.error}")
     now = live.read_current(p.target)
-    stage.say(f"boto3 reads {p.target} back: {values_text(p.kind, now)} (was {values_text(p.kind, p.before)})")
+    stage.say(f"boto3 reads {p.target} back: {describe_values(p.kind, now)} (was {describe_values(p.kind, p.before)})")
     stage.check(_same(now, p.after), f"AWS reports {now}, expected {p.after}")
     applies = [e for e in audit_log().for_change(p.id) if e.action == "applied"]
     stage.check(len(applies) == 1, f"{len(applies)} 'applied' audit events for one approval")
@@ -55,7 +54,7 @@ def run(stage: DemoStage) -> None:
     restored = live.read_current(p.target)
     stage.check(_same(restored, p.before), f"Undo left {restored}, expected {p.before}")
     stage.check(proposal_store().get(p.id).state == "rolled_back", "the original change is not marked rolled back")
-    stage.say(f"boto3 reads {p.target} back: {values_text(p.kind, restored)} again")
+    stage.say(f"boto3 reads {p.target} back: {describe_values(p.kind, restored)} again")
 
     from bot.cli import main
 

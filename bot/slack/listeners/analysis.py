@@ -18,35 +18,28 @@ from bot.slack.listeners.acks import ack_at_once
 logger = logging.getLogger(__name__)
 
 ANALYZE_ALARM_ACTION = "analyze_alarm"
-KIND_WORDS = {  # friendly words for the allow-listed kinds
-    "memory": "lambda_memory",
-    "concurrency": "lambda_provisioned_concurrency",
-    "provisioned": "lambda_provisioned_concurrency",
-    "cache": "apigw_cache",
-    "throttling": "apigw_throttling",
-    "capacity": "dynamodb_capacity",
-    "dynamodb": "dynamodb_capacity",
-    "breaker": "breaker_thresholds",
-}
 
 
 def parse_analyze_args(args: list[str], kinds: tuple[str, ...], services: list[str]) -> tuple[str | None, str | None]:
-    """(kind, service) from the words after `/perf analyze`, in any order."""
+    """(kind, service) from the words after `/perf analyze`, in any order; a kind by name or by one of its words."""
+    from bot.changes.kinds import kind_words
+
+    words = kind_words()
     kind: str | None = None
     service: str | None = None
     for word in args:
         lowered = word.lower()
-        if lowered in kinds or lowered in KIND_WORDS:
+        if lowered in kinds or lowered in words:
             if kind is not None:
                 raise UsageError("Give at most one kind.")
-            kind = KIND_WORDS.get(lowered, lowered)
+            kind = words.get(lowered, lowered)
         elif word in services:
             if service is not None:
                 raise UsageError("Give at most one service.")
             service = word
         else:
             raise UsageError(
-                f"`{word}` is neither a kind ({', '.join(sorted(KIND_WORDS))}) nor a service "
+                f"`{word}` is neither a kind ({', '.join(sorted(words))}) nor a service "
                 f"({', '.join(services) or 'none configured'})."
             )
     return kind, service
@@ -55,19 +48,19 @@ def parse_analyze_args(args: list[str], kinds: tuple[str, ...], services: list[s
 @subcommand(
     "analyze",
     usage="/perf analyze [kind] [service]",
-    summary="tuning recommendations from the last 24 h (kinds: memory, concurrency, cache, throttling, capacity, "
-    "breaker), each checked by perfbot's guardrails",
+    summary="tuning recommendations from the last 24 h, for every kind or one (e.g. `/perf analyze memory`), each "
+    "checked by perfbot's guardrails",
 )
 def analyze_command(inv: Invocation) -> Reply:
     from bot.analysis.analyzer import analyze
-    from bot.analysis.models import KINDS
     from bot.analysis.publish import publish_recommendations
+    from bot.changes.kinds import kind_names
     from bot.settings import get_settings
     from bot.slack.render.analysis import cards_elsewhere_text, summary_blocks, summary_text
     from bot.slack.render.kit import context, fit
 
     settings = get_settings()
-    kind, service = parse_analyze_args(inv.args, KINDS, settings.service_names)
+    kind, service = parse_analyze_args(inv.args, kind_names(), settings.service_names)
     # cards need a channel perfbot can post in (and approvers can act in): the digest channel when not here
     cards_channel = inv.channel_id if inv.postable else settings.slack.digest_channel
     blocks: list[dict[str, Any]] = []

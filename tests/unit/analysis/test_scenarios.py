@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.analysis.analyzer import analyze
-from bot.analysis.models import KINDS
+from bot.changes.kinds import kind_names
 from bot.devstack.simulator import simulate
 from bot.devstack.simulator.analysis_scenarios import CORPUS, AnalysisScenario
 from bot.settings import get_settings
@@ -41,5 +41,5 @@ def test_rule_engine_finds_what_a_senior_sre_expects(stack: Any, entry: Analysis
 def test_the_corpus_covers_every_kind_and_at_least_twelve_problems() -> None:
     assert len(CORPUS) >= 12
     kinds = {e.kind for entry in CORPUS for e in entry.expected}
-    assert kinds == set(KINDS)
+    assert kinds == set(kind_names())
     assert any(not entry.expected for entry in CORPUS)

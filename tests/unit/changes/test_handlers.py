@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from bot.analysis.models import Values
-from bot.changes.handlers import InvalidChange, handler_for
+from bot.changes.kinds import InvalidChange, handler_for, kind_spec
 from tests.unit.changes import monitored
 
 
@@ -48,8 +48,7 @@ def test_provisioned_concurrency_on_the_alias_and_its_removal(resources: Any) ->
         FunctionName="monitoring-api-dev", Qualifier="live"
     )
     assert config["RequestedProvisionedConcurrentExecutions"] == 5
-    handler = handler_for("lambda_provisioned_concurrency")
-    assert handler.inverse(before, {"units": 5}) == {"units": 0}
+    assert kind_spec("lambda_provisioned_concurrency").inverse(before, {"units": 5}) == {"units": 0}
     _, removed = roundtrip("lambda_provisioned_concurrency", "monitoring-api-dev:live", {"units": 0})
     assert removed == {"units": 0}
 
@@ -71,7 +70,7 @@ def test_apigw_cache_on_and_off(resources: Any) -> None:
     before, after = roundtrip("apigw_cache", target, {"enabled": True, "cluster_size_gb": "0.5", "ttl_s": 300})
     assert before["enabled"] is False
     assert after == {"enabled": True, "cluster_size_gb": "0.5", "ttl_s": 300}
-    undo = handler_for("apigw_cache").inverse(
+    undo = kind_spec("apigw_cache").inverse(
         {"enabled": False, "cluster_size_gb": "", "ttl_s": 0}, {"enabled": True, "cluster_size_gb": "0.5", "ttl_s": 300}
     )
     _, off = roundtrip("apigw_cache", target, undo)

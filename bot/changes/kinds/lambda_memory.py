@@ -1,8 +1,12 @@
-"""Lambda rules: memory right-sizing and provisioned concurrency. Each explains itself with the numbers it used."""
+"""Lambda memory: right-size it for pressure, CPU starvation or idle memory; UpdateFunctionConfiguration(MemorySize).
+
+Lambda's documented range is 128–10,240 MB (botocore itself accepts more). Memory belongs to the function, not to
+an alias. Verified on the function's p95 ``Duration``.
+"""
 
 from __future__ import annotations
 
-import math
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.analysis.estimates import (
     DEFAULT_CPU_SHARE,
@@ -11,23 +15,35 @@ from bot.analysis.estimates import (
     lambda_compute_cost,
     pct,
     per_month,
-    provisioned_concurrency_cost,
     round_up_memory,
     usd,
 )
-from bot.analysis.inputs import LambdaInputs
-from bot.analysis.models import Impact, Recommendation
+from bot.analysis.inputs import LambdaInputs, ServiceInputs
+from bot.analysis.models import Impact, Recommendation, Risk, Values
 from bot.analysis.rule_context import RuleContext
+from bot.aws.cloudwatch import MetricQuery
+from bot.aws.lambda_ import LambdaGateway
+from bot.changes.kinds.base import ChangeKind, WholeNumber, beyond
+from bot.changes.kinds.handler import ChangeHandler, as_int, split_qualified
+from bot.changes.kinds.metrics import lambda_duration
+from bot.settings import MaxStep, Settings
 
+MIN_MB, MAX_MB = 128, 10_240
 MEMORY_PRESSURE_PCT = 85.0  # above this peak use, out-of-memory kills and GC pauses are near
 MEMORY_HEADROOM = 0.7  # size so that peak use lands at 70 %
 IDLE_MEMORY_PCT = 30.0  # below this peak use the function pays for memory it never touches
 IDLE_TARGET = 0.6  # size down so that peak use lands at 60 %
 CPU_BOUND_SHARE = 0.5
 SLOW_SHARE_OF_SLO = 0.5  # the function alone uses half of the end-to-end latency SLO
-COLD_START_SHARE = 0.02  # 2 % of invocations pay the init duration
-COLD_START_MIN_INIT_MS = 250.0  # shorter inits are not worth keeping capacity warm
-P95_TAIL_SHARE = 0.05  # cold starts above 5 % of invocations sit inside the p95
+
+
+class MemoryValues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    memory_mb: WholeNumber = Field(ge=MIN_MB, le=MAX_MB, description="the function's memory, MB")
+
+
+# -- rules ----------------------------------------------------------------------------------------------------
 
 
 def _memory_utilization(fn: LambdaInputs) -> float | None:
@@ -52,7 +68,7 @@ def _memory_recommendation(
     delta = None if p95 is None else cpu_scaled_duration(p95, fn.memory_mb, new_mb, cpu_share) - p95
     model = f"CPU share {pct(cpu_share)}, from {fn.cpu_share_source}"
     return Recommendation(
-        kind="lambda_memory",
+        kind=LambdaMemory.name,
         service=ctx.service,
         target=fn.name,
         current={"memory_mb": fn.memory_mb},
@@ -131,42 +147,66 @@ def memory_rule(fn: LambdaInputs, ctx: RuleContext) -> Recommendation | None:
     return memory_pressure(fn, ctx) or cpu_starved(fn, ctx) or memory_idle(fn, ctx)
 
 
-def provisioned_concurrency_rule(fn: LambdaInputs, ctx: RuleContext) -> Recommendation | None:
-    share = fn.cold_start_share
-    init = fn.init_duration_p95_ms
-    if share is None or init is None or share < COLD_START_SHARE or init < COLD_START_MIN_INIT_MS:
+# -- apply ----------------------------------------------------------------------------------------------------
+
+
+class LambdaMemoryHandler(ChangeHandler):
+    """UpdateFunctionConfiguration(MemorySize), then the function_updated_v2 waiter."""
+
+    def __init__(self, gateway: LambdaGateway | None = None) -> None:
+        self._lambda = gateway or LambdaGateway()
+
+    def read_current(self, target: str) -> Values:
+        name, _ = split_qualified(target)  # memory belongs to the function, not to an alias
+        return {"memory_mb": self._lambda.get_function_configuration(name).memory_mb}
+
+    def validate(self, target: str, after: Values) -> None:
+        as_int(after, "memory_mb", low=MIN_MB, high=MAX_MB)
+
+    def apply(self, target: str, after: Values) -> list[str]:
+        name, _ = split_qualified(target)
+        return [self._lambda.update_memory(name, as_int(after, "memory_mb", low=MIN_MB, high=MAX_MB))]
+
+    def wait_until_done(self, target: str) -> None:
+        self._lambda.wait_function_updated(split_qualified(target)[0])
+
+
+# -- the kind -------------------------------------------------------------------------------------------------
+
+
+class LambdaMemory(ChangeKind[MemoryValues]):
+    name = "lambda_memory"
+    title = "Lambda memory"
+    aliases = ("memory",)
+    target_hint = "function name"
+    values_model = MemoryValues
+
+    def live_targets(self, inputs: ServiceInputs) -> dict[str, Values]:
+        return {fn.name: {"memory_mb": fn.memory_mb} for fn in inputs.lambdas}
+
+    def rules(self, inputs: ServiceInputs, ctx: RuleContext) -> list[Recommendation]:
+        return [rec for fn in inputs.lambdas if (rec := memory_rule(fn, ctx)) is not None]
+
+    def risk(self, current: Values, proposed: Values) -> Risk:
+        """Up to ×1.5 more: low; a larger increase or a decrease of up to 25 %: medium; more than 25 % less: high."""
+        before = float(current.get("memory_mb") or 0)
+        ratio = float(proposed["memory_mb"]) / before if before else float("inf")
+        return "low" if 1 < ratio <= 1.5 else "high" if ratio < 0.75 else "medium"
+
+    def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
+        if beyond(current, proposed, "memory_mb", step.lambda_memory_factor):
+            mb = f"{current['memory_mb']} → {proposed['memory_mb']} MB"
+            return f"memory step {mb} exceeds ×{step.lambda_memory_factor}"
         return None
-    if not fn.alias or not fn.alias_version or fn.alias_version == "$LATEST":
-        ctx.note(
-            f"{fn.name}: {pct(share)} cold starts (init p95 {init:.0f} ms) would justify provisioned concurrency, "
-            "but it needs an alias on a published version (never $LATEST); configure one first."
-        )
-        return None
-    current = fn.provisioned_units or 0
-    warm = fn.concurrency_p90 if fn.concurrency_p90 is not None else fn.concurrency_max
-    units = max(1, math.ceil(warm or 1))
-    units = min(units, current + ctx.max_step.provisioned_concurrency_units)
-    if fn.reserved_concurrency is not None:
-        units = min(units, fn.reserved_concurrency)
-    if units <= current:
-        return None
-    tail = init if share >= P95_TAIL_SHARE else init * share / P95_TAIL_SHARE
-    cost = provisioned_concurrency_cost(units - current, fn.memory_mb, ctx.pricing)
-    return Recommendation(
-        kind="lambda_provisioned_concurrency",
-        service=ctx.service,
-        target=fn.qualified_name,
-        current={"units": current},
-        proposed={"units": units},
-        rationale=(
-            f"{fn.cold_starts:,.0f} of {fn.invocations:,.0f} invocations ({share:.1%}) were cold starts with init p95 "
-            f"{init:.0f} ms. Typical concurrency (p90 of 5-minute maxima) is {warm or 0:.1f}, so {units} warm "
-            f"environments on alias {fn.alias} (version {fn.alias_version}) absorb most of them."
-        ),
-        impact=Impact(
-            p95_ms_delta=round(-tail, 1),
-            monthly_cost_delta_usd=round(cost, 2),
-            summary=f"cold starts mostly gone: API p95 {-tail:+.0f} ms (init time leaves the tail), {usd(cost)}",
-        ),
-        confidence=0.75 if share >= P95_TAIL_SHARE else 0.6,
-    )
+
+    def handler(self) -> ChangeHandler:
+        return LambdaMemoryHandler()
+
+    def metrics(self, service: str, target: str, settings: Settings) -> list[MetricQuery]:
+        return [lambda_duration(split_qualified(target)[0])]
+
+    def describe(self, values: Values) -> str:
+        return f"{values['memory_mb']} MB"
+
+
+KIND = LambdaMemory()

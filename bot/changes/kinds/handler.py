@@ -1,7 +1,8 @@
-"""The one shape every change handler has (like moto's per-service files: same methods, same order).
+"""The apply side of a change kind: one shape for every handler (like moto's per-service files: same methods, same
+order), so the orchestrator is kind-agnostic.
 
-read_current → validate → apply → wait_until_done → read_back, and ``inverse`` describes the undo.
-Handlers raise :class:`InvalidChange` for values AWS would (or should) refuse, and let :class:`AwsError` through.
+read_current → validate → apply → wait_until_done → read_back. Handlers raise :class:`InvalidChange` for values AWS
+would (or should) refuse, and let :class:`bot.aws.AwsError` through.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ class InvalidChange(ValueError):
 
 
 class ChangeHandler(ABC):
-    kind: str
-
     @abstractmethod
     def read_current(self, target: str) -> Values:
-        """The live value, in the proposal's value shape (see bot/analysis/models.py)."""
+        """The live value, in the kind's value shape (its ``values_model``)."""
 
     @abstractmethod
     def validate(self, target: str, after: Values) -> None:
@@ -37,10 +36,6 @@ class ChangeHandler(ABC):
     def read_back(self, target: str) -> Values:
         """The value after the change, read from AWS (not echoed from the request)."""
         return self.read_current(target)
-
-    def inverse(self, before: Values, after: Values) -> Values:
-        """The value that undoes the change: the ``before`` of every field the change set."""
-        return {key: before[key] for key in after if key in before}
 
 
 def as_int(values: Values, key: str, *, low: int, high: int | None = None) -> int:
