@@ -7,55 +7,16 @@ the changes capability renders proposal cards with Approve / Reject once a recom
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.slack.render.kit import Block, context, escape, fallback, header, section
 
 if TYPE_CHECKING:
-    from bot.analysis.models import AnalysisResult, Values
+    from bot.analysis.models import AnalysisResult
 
-KIND_TITLE = {
-    "lambda_memory": "Lambda memory",
-    "lambda_provisioned_concurrency": "Provisioned concurrency",
-    "apigw_cache": "API Gateway cache",
-    "apigw_throttling": "API Gateway throttling",
-    "dynamodb_capacity": "DynamoDB capacity",
-    "breaker_thresholds": "Circuit breaker thresholds",
-}
 RISK_ICON = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}
 MAX_NOTES = 5
 PENDING_REASON = "duplicates a pending proposal"  # bot.analysis.guardrails' wording
-
-
-def _number(value: object) -> str:
-    try:
-        return f"{float(str(value)):g}"
-    except ValueError:
-        return str(value)
-
-
-def _cache(v: Values) -> str:
-    return f"on, {v.get('cluster_size_gb')} GB, TTL {v.get('ttl_s')} s" if v.get("enabled") else "off"
-
-
-DESCRIBE: dict[str, Callable[[Values], str]] = {
-    "lambda_memory": lambda v: f"{v.get('memory_mb')} MB",
-    "lambda_provisioned_concurrency": lambda v: f"{v.get('units')} units",
-    "apigw_cache": _cache,
-    "apigw_throttling": lambda v: f"{_number(v.get('rate_limit'))} rps, burst {v.get('burst_limit')}",
-    "dynamodb_capacity": lambda v: f"{v.get('read_units')} RCU / {v.get('write_units')} WCU",
-    "breaker_thresholds": lambda v: (
-        f"{v.get('failure_threshold')} failures, {_number(v.get('open_timeout_s'))} s open, "
-        f"{v.get('half_open_success_threshold')} trial successes"
-    ),
-}
-
-
-def describe_values(kind: str, values: Values) -> str:
-    """A value set in words, e.g. ``1024 MB`` or ``on, 0.5 GB, TTL 300 s``."""
-    describe = DESCRIBE.get(kind)
-    return describe(values) if describe else ", ".join(f"{k} {v}" for k, v in sorted(values.items()))
 
 
 def source_label(source: str) -> str:
@@ -76,11 +37,13 @@ def summary_title(result: AnalysisResult) -> str:
 
 
 def summary_blocks(result: AnalysisResult) -> list[Block]:
+    from bot.changes.kinds import describe_values, kind_spec  # not at import: alarm messages import this module
+
     blocks: list[Block] = [header(summary_title(result))]
     waiting = _waiting(result)
     if result.recommendations:
         lines = [
-            f"• {KIND_TITLE.get(r.kind, r.kind)} `{escape(r.target)}`: {escape(describe_values(r.kind, r.current))} → "
+            f"• {kind_spec(r.kind).title} `{escape(r.target)}`: {escape(describe_values(r.kind, r.current))} → "
             f"{escape(describe_values(r.kind, r.proposed))} ({RISK_ICON.get(r.risk, '')} {r.risk})"
             for r in result.recommendations
         ]

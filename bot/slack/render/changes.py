@@ -4,8 +4,9 @@ drift text; the verification reply; refusals; the audit listing. Buttons carry o
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from bot.changes.kinds import describe_values, kind_spec
 from bot.slack.render.kit import (
     Block,
     actions,
@@ -27,41 +28,11 @@ if TYPE_CHECKING:
     from bot.changes.verify import Verification
 
 APPROVE, REJECT, UNDO, REVERT = "approve_proposal", "reject_proposal", "undo_change", "revert_change"
-TITLES = {
-    "lambda_memory": "Lambda memory",
-    "lambda_provisioned_concurrency": "Provisioned concurrency",
-    "apigw_cache": "API Gateway cache",
-    "apigw_throttling": "API Gateway throttling",
-    "dynamodb_capacity": "DynamoDB capacity",
-    "breaker_thresholds": "Circuit-breaker thresholds",
-}
 RISK_ICON = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}
 
 
-def _cache(v: dict[str, Any]) -> str:
-    if not v["enabled"]:
-        return "off"
-    size = f", {v['cluster_size_gb']} GB" if v.get("cluster_size_gb") else ""
-    return f"on{size}" + (f", TTL {v['ttl_s']} s" if "ttl_s" in v else "")
-
-
-VALUE_TEXT: dict[str, tuple[str, Any]] = {  # kind → (field that must be present, formatter)
-    "lambda_memory": ("memory_mb", lambda v: f"{v['memory_mb']} MB"),
-    "lambda_provisioned_concurrency": ("units", lambda v: f"{v['units']} units" if v["units"] else "none"),
-    "apigw_cache": ("enabled", _cache),
-    "apigw_throttling": ("rate_limit", lambda v: f"rate {float(v['rate_limit']):g} rps / burst {v.get('burst_limit')}"),
-    "dynamodb_capacity": ("read_units", lambda v: f"{v['read_units']} RCU / {v.get('write_units')} WCU"),
-}
-
-
-def values_text(kind: str, values: dict[str, Any]) -> str:
-    """Values in the words an SRE would use (``1024 MB``, ``rate 1000 rps / burst 2000``)."""
-    if not values:
-        return "unknown"
-    required, render = VALUE_TEXT.get(kind, ("", None))
-    if render is not None and required in values:
-        return str(render(values))
-    return ", ".join(f"{k.replace('_', ' ')} {val}" for k, val in values.items())
+def _title(kind: str) -> str:
+    return kind_spec(kind).title
 
 
 def _when(iso: str) -> str:
@@ -78,7 +49,7 @@ def _who(user: str) -> str:
 
 def title(p: Proposal) -> str:
     verb = "Undo" if p.undo_of else "Proposed change"
-    return f"{verb}: {TITLES.get(p.kind, p.kind)} — {p.target}"
+    return f"{verb}: {_title(p.kind)} — {p.target}"
 
 
 def _impact(p: Proposal) -> str:
@@ -97,8 +68,8 @@ def _body(p: Proposal) -> list[Block]:
         header(title(p)),
         fields_section(
             [
-                f"*Now*\n{escape(values_text(p.kind, p.before))}",
-                f"*Proposed*\n{escape(values_text(p.kind, p.after))}",
+                f"*Now*\n{escape(describe_values(p.kind, p.before))}",
+                f"*Proposed*\n{escape(describe_values(p.kind, p.after))}",
                 f"*Expected impact*\n{_impact(p)}",
                 f"*Risk*\n{RISK_ICON.get(p.risk, '')} {p.risk} · confidence {p.confidence:.0%}",
             ]
@@ -111,12 +82,12 @@ def _body(p: Proposal) -> list[Block]:
 
 
 def _pending(p: Proposal) -> list[Block]:
-    before, after = values_text(p.kind, p.before), values_text(p.kind, p.after)
+    before, after = describe_values(p.kind, p.before), describe_values(p.kind, p.after)
     dialog = None
     if p.risk == "high":  # Slack shows this dialog before it sends the click
         dialog = confirm(
             "Apply a high-risk change?",
-            f"{TITLES.get(p.kind, p.kind)} of {escape(p.target)}: {escape(before)} → {escape(after)}.",
+            f"{_title(p.kind)} of {escape(p.target)}: {escape(before)} → {escape(after)}.",
             ok="Apply",
         )
     return [
@@ -133,7 +104,7 @@ def _pending(p: Proposal) -> list[Block]:
 
 
 def _applied(p: Proposal) -> list[Block]:
-    before, shown = values_text(p.kind, p.before), values_text(p.kind, p.read_back or p.after)
+    before, shown = describe_values(p.kind, p.before), describe_values(p.kind, p.read_back or p.after)
     text = (
         f":white_check_mark: *Applied* by {_who(p.approved_by)} at {_when(p.applied_at)}: "
         f"{escape(before)} → {escape(shown)} (read back from AWS)"
@@ -144,7 +115,7 @@ def _applied(p: Proposal) -> list[Block]:
 
 
 def _status(p: Proposal) -> list[Block]:
-    before = values_text(p.kind, p.before)
+    before = describe_values(p.kind, p.before)
     if p.state == "proposed":
         return _pending(p)
     if p.state == "applied":
@@ -167,12 +138,13 @@ def _status(p: Proposal) -> list[Block]:
 
 def failure_text(p: Proposal) -> str:
     if p.error == "drift":
+        live, before = describe_values(p.kind, p.live), describe_values(p.kind, p.before)
         return (
             f":warning: *Not applied — the live value changed* since this was proposed: it is now "
-            f"{escape(values_text(p.kind, p.live))}, the proposal assumed {escape(values_text(p.kind, p.before))}. "
+            f"{escape(live)}, the proposal assumed {escape(before)}. "
             "Nothing was changed; run the analysis again."
         )
-    live = values_text(p.kind, p.live) if p.live else "could not be read"
+    live = describe_values(p.kind, p.live) if p.live else "could not be read"
     return (
         f":x: *Applying failed* (approved by {_who(p.approved_by)}): {escape(truncate(p.error, 600))}\n"
         f"The resource is now: {escape(live)}."
@@ -206,10 +178,10 @@ def undo_needs_other_text(undo: Proposal) -> str:
 
 def verification_blocks(p: Proposal, v: Verification, *, reverted: bool) -> tuple[str, list[Block]]:
     icon = ":chart_with_downwards_trend:" if v.regression else ":white_check_mark:"
-    text = f"{icon} *Verification* of `{p.id}` ({TITLES.get(p.kind, p.kind)} {escape(p.target)}): {escape(v.summary)}"
+    text = f"{icon} *Verification* of `{p.id}` ({_title(p.kind)} {escape(p.target)}): {escape(v.summary)}"
     blocks = [section(text)]
     if v.regression and not reverted and p.state == "applied":
-        dialog = confirm("Revert this change?", f"Restore {escape(values_text(p.kind, p.before))}.", ok="Revert")
+        dialog = confirm("Revert this change?", f"Restore {escape(describe_values(p.kind, p.before))}.", ok="Revert")
         blocks.append(actions(button("Revert", REVERT, p.id, style="danger", confirm_dialog=dialog)))
     if reverted:
         blocks.append(context("Reverted automatically (changes.auto_revert_on_regression)."))
@@ -224,7 +196,7 @@ def audit_blocks(events: list[AuditEvent], heading: str) -> tuple[str, list[Bloc
         change = f" `{e.change_id}`" if e.change_id else ""
         values = ""
         if e.before or e.after:
-            values = f" {escape(values_text(e.kind, e.before))} → {escape(values_text(e.kind, e.after))}"
+            values = f" {escape(describe_values(e.kind, e.before))} → {escape(describe_values(e.kind, e.after))}"
         detail = f" — {escape(truncate(e.detail, 160))}" if e.detail and e.action in ("refused", "failed") else ""
         lines.append(
             f"`#{e.seq}` {e.at[:19].replace('T', ' ')} *{e.action}*{change} {escape(e.resource)}{values} "

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from bot.analysis.models import AnalysisResult, DroppedRecommendation, Impact, Recommendation
+from bot.changes.kinds import describe_values
 from bot.slack.commands import UsageError
 from bot.slack.listeners.analysis import parse_analyze_args
-from bot.slack.render.analysis import PENDING_REASON, describe_values, summary_blocks
+from bot.slack.render.analysis import PENDING_REASON, summary_blocks
 
 KINDS = ("lambda_memory", "apigw_cache", "dynamodb_capacity")
 
