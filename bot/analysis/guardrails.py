@@ -5,25 +5,8 @@ configuration; the value shape of the kind; AWS-valid values; no step larger tha
 change; no duplicate of a pending proposal or of an earlier recommendation in the same batch. What fails is
 dropped with its reason (logged, never rendered as a card). Survivors get their risk level computed here.
 
-Risk table (the model never sets risk; each kind's ``risk`` method in :mod:`bot.changes.kinds` implements its rows):
-
-=============================  ==========================================================  =======
-kind                           change                                                      risk
-=============================  ==========================================================  =======
-lambda_memory                  increase up to ×1.5                                         low
-lambda_memory                  larger increase, or a decrease of up to 25 %                medium
-lambda_memory                  decrease of more than 25 %                                  high
-lambda_provisioned_concurrency any change (billed every hour; a decrease brings back cold   medium
-                               starts)
-apigw_cache                    TTL or size only, cache stays on                            low
-apigw_cache                    enable or disable the cache (stale responses / cold cache)  medium
-apigw_throttling               raise the limits                                            medium
-apigw_throttling               lower the limits (real clients may get 429)                 high
-dynamodb_capacity              increase only                                               low
-dynamodb_capacity              any decrease (throttling risk)                              high
-breaker_thresholds             failure threshold moves by ≤ 5 and timeout not longer       low
-breaker_thresholds             anything else                                               medium
-=============================  ==========================================================  =======
+Risk is computed by each kind's ``risk`` rule (:mod:`bot.changes.kinds`), never taken from a model; the table of
+the shipped kinds is in docs/analysis.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Audited changes: proposals, authorization, the apply orchestrator, per-kind handlers, verification, undo.
+"""Audited changes: proposals, authorization, the apply orchestrator, the change kinds (one module each in
+``kinds/``), verification, undo.
 
 The public entry points; Slack delivery lives in :mod:`bot.changes.cards`.
 """
