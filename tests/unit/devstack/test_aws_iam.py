@@ -16,7 +16,7 @@ import pytest
 
 from bot.analysis.models import Values
 from bot.aws.clients import client
-from bot.changes.handlers import handler_for
+from bot.changes.kinds import handler_for
 from bot.devstack import lambdas
 from bot.devstack.aws import iam_actions, iam_policy
 from bot.devstack.aws.iam_actions import Call, Needed, needed
