@@ -82,7 +82,8 @@ class SlackNotifier:
         invited to, a thread says so (once per channel and container) instead of failing the notification."""
         from slack_sdk.errors import SlackApiError
 
-        from bot.slack.render.alarms import graph_needs_invite_text, graph_title
+        from bot.slack.messages import graph_needs_invite
+        from bot.slack.render.alarms import graph_title
 
         channel = self.channel_id(channel)
         if not self.pacer.wait(channel, optional=True):
@@ -95,7 +96,7 @@ class SlackNotifier:
             logger.warning("alarm_graph_not_in_channel", extra={"channel": channel})
             if channel not in self._told_to_invite and self.pacer.wait(channel, optional=True):
                 self._told_to_invite.add(channel)
-                self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=graph_needs_invite_text())
+                self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=graph_needs_invite())
             return False
         return True
 

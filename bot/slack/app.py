@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot import observability
+from bot.slack.errors import on_error
 from bot.slack.listeners import LISTENER_MODULES
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -107,6 +108,7 @@ def build_app(
         token_verification_enabled=False,  # no network at import; Bolt calls auth.test on the first request
         logger=_bolt_logger(),
     )
+    app.error(on_error)
     for module_name in LISTENER_MODULES:
         importlib.import_module(module_name).register(app)
     return app

@@ -11,7 +11,9 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
+from bot.slack import messages
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+from bot.slack.errors import guarded
 from bot.slack.listeners.acks import ack_at_once
 
 logger = logging.getLogger(__name__)
@@ -29,16 +31,11 @@ def _clicked(body: dict[str, Any]) -> tuple[str, str]:
 def _act(body: dict[str, Any], respond: Respond, run: Any) -> None:
     key, user = _clicked(body)
     if not key or not user:
-        respond(text="That button carried no alarm.", response_type="ephemeral", replace_original=False)
+        respond(text=messages.button_without_alarm(), response_type="ephemeral", replace_original=False)
         return
     from bot.alarms.service import build_pipeline
 
-    try:
-        result = run(build_pipeline(), key, user)
-    except Exception:
-        logger.exception("alarm_button_failed", extra={"alarm": key})
-        respond(text="Something went wrong; nothing was changed.", response_type="ephemeral", replace_original=False)
-        return
+    result = run(build_pipeline(), key, user)
     if not result.ok:
         respond(text=result.message, response_type="ephemeral", replace_original=False)
 
@@ -92,6 +89,6 @@ def maintenance(inv: Invocation) -> Reply:
 
 
 def register(app: App) -> None:
-    app.action(ACK_ACTION)(ack=ack_at_once, lazy=[acknowledge])
-    app.action(SILENCE_HOUR_ACTION)(ack=ack_at_once, lazy=[silence_hour])
-    app.action(SILENCE_OK_ACTION)(ack=ack_at_once, lazy=[silence_until_ok])
+    app.action(ACK_ACTION)(ack=ack_at_once, lazy=[guarded(acknowledge)])
+    app.action(SILENCE_HOUR_ACTION)(ack=ack_at_once, lazy=[guarded(silence_hour)])
+    app.action(SILENCE_OK_ACTION)(ack=ack_at_once, lazy=[guarded(silence_until_ok)])

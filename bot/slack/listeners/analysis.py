@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+from bot.slack.errors import guarded
 from bot.slack.listeners.acks import ack_at_once
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ def analyze_command(inv: Invocation) -> Reply:
     from bot.analysis.publish import publish_recommendations
     from bot.changes.kinds import kind_names
     from bot.settings import get_settings
-    from bot.slack.render.analysis import cards_elsewhere_text, summary_blocks, summary_text
+    from bot.slack.messages import cards_posted_elsewhere
+    from bot.slack.render.analysis import summary_blocks, summary_text
     from bot.slack.render.kit import context, fit
 
     settings = get_settings()
@@ -73,7 +75,7 @@ def analyze_command(inv: Invocation) -> Reply:
     if not texts:
         raise UsageError("No services are configured in perfbot.yml.")
     if not inv.postable:
-        blocks.append(context(cards_elsewhere_text(cards_channel)))
+        blocks.append(context(cards_posted_elsewhere(cards_channel)))
     return Reply(text=" · ".join(texts), blocks=fit(blocks))
 
 
@@ -86,7 +88,7 @@ def _where(body: dict[str, Any]) -> tuple[str, str]:
     return channel, ts
 
 
-def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
+def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest, respond: Respond) -> None:
     """Lazy: analyse the alarm's service, with the alarm's text as untrusted context, in the alarm's thread."""
     if request.headers.get("x-slack-retry-num"):
         return  # Slack re-sent a click we already acknowledged: the first delivery is doing the work
@@ -94,7 +96,6 @@ def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest)
     from bot.analysis.analyzer import analyze
     from bot.analysis.publish import publish_analysis
     from bot.settings import get_settings
-    from bot.slack.render.analysis import analysis_failed_text
 
     alarm_name = str(((body.get("actions") or [{}])[0]).get("value") or "")
     user = str((body.get("user") or {}).get("id") or "")
@@ -103,18 +104,11 @@ def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest)
     context = alarm_context(settings, alarm_name)
     if context.thread:
         channel, thread_ts = context.thread
-    try:
-        result = analyze(context.service, context_text=context.text)
-    except Exception:
-        logger.exception("analyze_alarm_failed", extra={"alarm": alarm_name})
-        client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts or None, text=analysis_failed_text(context.service)
-        )
-        return
+    result = analyze(context.service, context_text=context.text)
     if alarm_name:
         result = result.model_copy(update={"notes": [f"Requested from alarm {alarm_name}", *result.notes]})
     publish_analysis(result, channel=channel, thread_ts=thread_ts or None, requester_id=user, client=client)
 
 
 def register(app: App) -> None:
-    app.action(ANALYZE_ALARM_ACTION)(ack=ack_at_once, lazy=[analyze_alarm])
+    app.action(ANALYZE_ALARM_ACTION)(ack=ack_at_once, lazy=[guarded(analyze_alarm)])

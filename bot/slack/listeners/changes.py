@@ -14,8 +14,11 @@ from typing import Any
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.slack import messages
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
+from bot.slack.errors import guarded
 from bot.slack.listeners.acks import ack_at_once
+from bot.slack.render.kit import iso_date
 
 CHANGE_ID = re.compile(r"^chg-[0-9a-f]{10}$")
 DEFAULT_AUDIT_EVENTS = 10
@@ -72,12 +75,12 @@ def _click(body: dict[str, Any], context: BoltContext) -> tuple[str, Any]:
 
 def _tell(respond: Respond, outcome: Any) -> None:
     """Refusals and lost races get an ephemeral answer; everything else shows on the card itself."""
-    from bot.slack.render import changes as render
-
     if outcome.status == "refused" and outcome.refusal is not None:
-        respond(text=render.refusal_text(outcome.refusal.message), response_type="ephemeral", replace_original=False)
+        respond(text=messages.refused(outcome.refusal.message), response_type="ephemeral", replace_original=False)
     elif outcome.status == "already" and outcome.proposal is not None:
-        respond(text=render.already_text(outcome.proposal), response_type="ephemeral", replace_original=False)
+        p = outcome.proposal
+        text = messages.already_decided(p.state, p.approved_by, iso_date(p.applied_at))
+        respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def run_approve(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -107,7 +110,6 @@ def run_undo(body: dict[str, Any], client: WebClient, respond: Respond, context:
     from bot.changes.apply import orchestrator
     from bot.changes.cards import ChangeCards
     from bot.changes.decisions import request_undo
-    from bot.slack.render import changes as render
 
     original_id, click = _click(body, context)
     cards = ChangeCards(client)
@@ -119,7 +121,7 @@ def run_undo(body: dict[str, Any], client: WebClient, respond: Respond, context:
         return
     undo = cards.post(undo, thread_ts=outcome.proposal.message_ts or None)
     if undo.risk == "high":  # two-person rule: the clicker requested this undo, someone else approves it
-        respond(text=render.undo_needs_other_text(undo), response_type="ephemeral", replace_original=False)
+        respond(text=messages.undo_needs_another_approver(undo.id), response_type="ephemeral", replace_original=False)
         return
     _tell(respond, orch.approve(undo.id, click, directory))
 
@@ -156,7 +158,7 @@ def audit_command(inv: Invocation) -> Reply:
 
 
 def register(app: App) -> None:
-    app.action("approve_proposal")(ack=ack_at_once, lazy=[run_approve])
-    app.action("reject_proposal")(ack=ack_at_once, lazy=[run_reject])
-    app.action("undo_change")(ack=ack_at_once, lazy=[run_undo])
-    app.action("revert_change")(ack=ack_at_once, lazy=[run_undo])
+    app.action("approve_proposal")(ack=ack_at_once, lazy=[guarded(run_approve)])
+    app.action("reject_proposal")(ack=ack_at_once, lazy=[guarded(run_reject)])
+    app.action("undo_change")(ack=ack_at_once, lazy=[guarded(run_undo)])
+    app.action("revert_change")(ack=ack_at_once, lazy=[guarded(run_undo)])

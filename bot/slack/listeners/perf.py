@@ -11,7 +11,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import commands
+from bot.slack import commands, messages
+from bot.slack.errors import guarded, tell_unexpected
 from bot.slack.listeners.acks import ack_at_once
 from bot.slack.render import help as help_render
 
@@ -55,7 +56,7 @@ def answer_in_ack(ack: Ack, body: dict[str, Any]) -> None:
         reply = _help_reply()
         ack(text=reply.text, blocks=reply.blocks)
     else:
-        text = help_render.unknown_subcommand_text(name, commands.registered())
+        text = messages.unknown_subcommand(name, [c.name for c in commands.registered()])
         ack(text=text, response_type="ephemeral")
 
 
@@ -72,28 +73,28 @@ def run_perf(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             if placeholder_ts is None:
                 invocation = dataclasses.replace(invocation, postable=False)
         if not invocation.postable:
-            respond(text=help_render.not_a_member_text(command), response_type="ephemeral")
+            respond(text=messages.answering_via_reply_link(command.name), response_type="ephemeral")
         elif placeholder_ts is None:
-            respond(text=help_render.working_text(command), response_type="ephemeral")
+            respond(text=messages.working(command.name), response_type="ephemeral")
         reply = command.run(invocation)
     except commands.UsageError as problem:
         _withdraw(client, invocation, placeholder_ts)
         respond(
-            text=help_render.usage_text(command, str(problem)),
+            text=messages.usage(str(problem), command.usage),
             response_type="ephemeral",
             replace_original=True,
         )
         return
-    except Exception:
-        logger.exception("perf_subcommand_failed", extra={"subcommand": command.name})
-        reply = commands.Reply(text=help_render.failure_text(command))
+    except Exception as error:  # the placeholder must not say "Working…" forever: it becomes the failure answer
+        tell_unexpected(None, error, f"/perf {command.name}")
+        reply = commands.Reply(text=messages.unexpected_failure())
     _deliver(client, respond, invocation, command, reply, placeholder_ts)
 
 
 def _placeholder(client: WebClient, invocation: commands.Invocation, command: commands.Subcommand) -> str | None:
     """Post "working…" in the conversation; None where perfbot may not post there."""
     try:
-        posted = client.chat_postMessage(channel=invocation.channel_id, text=help_render.working_text(command))
+        posted = client.chat_postMessage(channel=invocation.channel_id, text=messages.working(command.name))
     except SlackApiError as exc:
         if exc.response.get("error") not in CANNOT_POST:
             raise
@@ -128,11 +129,11 @@ def _deliver(
     elif not invocation.postable:  # response_url needs no membership; in_channel keeps the answer visible to all
         respond(text=reply.text, blocks=reply.blocks, response_type="in_channel", replace_original=False)
         if reply.files:
-            respond(text=help_render.files_left_out_text(len(reply.files)), response_type="ephemeral")
+            respond(text=messages.files_left_out(len(reply.files)), response_type="ephemeral")
     else:
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=True)
 
 
 def register(app: App) -> None:
     app.command("/perf", matchers=[answered_in_ack])(answer_in_ack)
-    app.command("/perf", matchers=[needs_lazy_work])(ack=ack_at_once, lazy=[run_perf])
+    app.command("/perf", matchers=[needs_lazy_work])(ack=ack_at_once, lazy=[guarded(run_perf)])

@@ -21,7 +21,9 @@ from bot.slack.render.kit import (
     fallback,
     fields_section,
     header,
+    mention,
     section,
+    slack_date,
     truncate,
 )
 
@@ -47,19 +49,6 @@ COMPARISON_SIGN = {
     "LessThanThreshold": "&lt;",
     "LessThanOrEqualToThreshold": "≤",
 }
-
-
-def slack_date(epoch: float, fmt: str = "{date_short_pretty} {time}") -> str:
-    """Slack's date token: shown in each reader's time zone, with a UTC fallback."""
-    utc = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(epoch)}^{fmt}|{utc}>"
-
-
-def mention(user_id: str | None) -> str:
-    """A Slack user id from a signed Slack payload; anything else is shown as text, never as a mention."""
-    if user_id and user_id.isalnum() and user_id[:1] in ("U", "W"):
-        return f"<@{user_id}>"
-    return escape(user_id or "someone")
 
 
 def _title(view: IncidentView) -> str:
@@ -199,13 +188,6 @@ def note_text(note: Note) -> str:
 
 def graph_title(alarm_name: str) -> str:
     return truncate(f"{alarm_name} — metric and threshold", 250)
-
-
-def graph_needs_invite_text() -> str:
-    return (
-        "No graph attached: perfbot may post here but can share files only in channels it is a member of. "
-        "`/invite @perfbot` to get graphs with the alarms."
-    )
 
 
 def digest_message(view: DigestView) -> tuple[str, list[Block]]:

@@ -80,13 +80,3 @@ def alarm_buttons(incident: object) -> list[Block]:
 
     key = str(getattr(incident, "key", ""))
     return [button(":mag: Analyze", ANALYZE_ALARM_ACTION, key)] if key else []
-
-
-def analysis_failed_text(service: str) -> str:
-    return f":warning: The analysis of {escape(service)} failed. The error is in perfbot's logs; nothing was changed."
-
-
-def cards_elsewhere_text(channel: str) -> str:
-    """Under a /perf analyze answered where perfbot is not a member: where its cards went instead."""
-    where = f"<#{channel}>" if channel[:1] in "CG" and channel.isupper() else escape(channel)
-    return f"Approve / Reject cards were posted in {where}: perfbot cannot post cards in this conversation."

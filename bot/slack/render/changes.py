@@ -18,6 +18,8 @@ from bot.slack.render.kit import (
     fields_section,
     fit,
     header,
+    iso_date,
+    mention,
     section,
     truncate,
 )
@@ -33,18 +35,6 @@ RISK_ICON = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "
 
 def _title(kind: str) -> str:
     return kind_spec(kind).title
-
-
-def _when(iso: str) -> str:
-    try:
-        stamp = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"<!date^{int(stamp.timestamp())}^{{date_short_pretty}} {{time}}|{stamp.strftime('%Y-%m-%d %H:%M UTC')}>"
-
-
-def _who(user: str) -> str:
-    return f"<@{user}>" if user.startswith(("U", "W")) else escape(user)
 
 
 def title(p: Proposal) -> str:
@@ -97,7 +87,7 @@ def _pending(p: Proposal) -> list[Block]:
             block_id=f"proposal:{p.id}",
         ),
         context(
-            f"Requested by {_who(p.requester)} · approve before <!date^{p.approve_by}^{{date_short_pretty}} "
+            f"Requested by {mention(p.requester)} · approve before <!date^{p.approve_by}^{{date_short_pretty}} "
             f"{{time}}|{datetime.fromtimestamp(p.approve_by, UTC):%Y-%m-%d %H:%M} UTC>"
         ),
     ]
@@ -106,7 +96,7 @@ def _pending(p: Proposal) -> list[Block]:
 def _applied(p: Proposal) -> list[Block]:
     before, shown = describe_values(p.kind, p.before), describe_values(p.kind, p.read_back or p.after)
     text = (
-        f":white_check_mark: *Applied* by {_who(p.approved_by)} at {_when(p.applied_at)}: "
+        f":white_check_mark: *Applied* by {mention(p.approved_by)} at {iso_date(p.applied_at)}: "
         f"{escape(before)} → {escape(shown)} (read back from AWS)"
     )
     if p.verification:
@@ -121,16 +111,16 @@ def _status(p: Proposal) -> list[Block]:
     if p.state == "applied":
         return _applied(p)
     if p.state in ("approved", "applying"):
-        return [section(f":hourglass_flowing_sand: Applying… approved by {_who(p.approved_by)}")]
+        return [section(f":hourglass_flowing_sand: Applying… approved by {mention(p.approved_by)}")]
     if p.state == "rolled_back":
         return [
             section(
-                f":leftwards_arrow_with_hook: Applied by {_who(p.approved_by)}, then *undone* (`{p.undone_by}`): "
+                f":leftwards_arrow_with_hook: Applied by {mention(p.approved_by)}, then *undone* (`{p.undone_by}`): "
                 f"back to {escape(before)}."
             )
         ]
     simple = {
-        "rejected": f":no_entry_sign: Rejected by {_who(p.approved_by)}. Nothing was changed.",
+        "rejected": f":no_entry_sign: Rejected by {mention(p.approved_by)}. Nothing was changed.",
         "expired": ":hourglass: Expired without a decision. Nothing was changed.",
     }
     return [section(simple.get(p.state) or failure_text(p))]
@@ -146,7 +136,7 @@ def failure_text(p: Proposal) -> str:
         )
     live = describe_values(p.kind, p.live) if p.live else "could not be read"
     return (
-        f":x: *Applying failed* (approved by {_who(p.approved_by)}): {escape(truncate(p.error, 600))}\n"
+        f":x: *Applying failed* (approved by {mention(p.approved_by)}): {escape(truncate(p.error, 600))}\n"
         f"The resource is now: {escape(live)}."
     )
 
@@ -154,26 +144,6 @@ def failure_text(p: Proposal) -> str:
 def card(p: Proposal) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the proposal's card in its current state."""
     return fallback(f"{title(p)} ({p.state})"), fit(_body(p) + _status(p))
-
-
-def already_text(p: Proposal) -> str:
-    if p.state in ("applied", "rolled_back"):
-        return f"Already applied by {_who(p.approved_by)} at {_when(p.applied_at)}. Nothing else was changed."
-    if p.state in ("approved", "applying"):
-        return f"{_who(p.approved_by)} is applying this change right now."
-    if p.state == "rejected":
-        return f"Already rejected by {_who(p.approved_by)}."
-    if p.state == "failed":
-        return "This change was already attempted and did not apply; see the card."
-    return f"This proposal is {p.state}; nothing was changed."
-
-
-def refusal_text(message: str) -> str:
-    return f":lock: {message}"
-
-
-def undo_needs_other_text(undo: Proposal) -> str:
-    return f"The undo (`{undo.id}`) is high-risk: another approver has to approve it in the thread."
 
 
 def verification_blocks(p: Proposal, v: Verification, *, reverted: bool) -> tuple[str, list[Block]]:
@@ -200,7 +170,7 @@ def audit_blocks(events: list[AuditEvent], heading: str) -> tuple[str, list[Bloc
         detail = f" — {escape(truncate(e.detail, 160))}" if e.detail and e.action in ("refused", "failed") else ""
         lines.append(
             f"`#{e.seq}` {e.at[:19].replace('T', ' ')} *{e.action}*{change} {escape(e.resource)}{values} "
-            f"by {_who(e.actor)}{detail}"
+            f"by {mention(e.actor)}{detail}"
         )
     blocks = [header(heading)]
     chunk: list[str] = []

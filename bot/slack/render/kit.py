@@ -7,6 +7,7 @@ message text ≤ 40,000 (we keep fallbacks far shorter).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 MAX_BLOCKS = 50
@@ -126,3 +127,24 @@ def fit(blocks: list[Block], *, overflow_note: str = "More in the thread.") -> l
 def fallback(text: str) -> str:
     """Notification / accessibility text that accompanies blocks."""
     return truncate(text, MAX_FALLBACK_TEXT)
+
+
+def slack_date(epoch: float, fmt: str = "{date_short_pretty} {time}") -> str:
+    """Slack's date token: shown in each reader's time zone, with a UTC fallback."""
+    utc = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(epoch)}^{fmt}|{utc}>"
+
+
+def iso_date(iso: str) -> str:
+    """:func:`slack_date` of an ISO timestamp (as proposals store them); the text itself when it is not one."""
+    try:
+        return slack_date(datetime.fromisoformat(iso).timestamp())
+    except ValueError:
+        return escape(iso)
+
+
+def mention(user_id: str | None) -> str:
+    """A Slack user id from a signed Slack payload; anything else (perfbot's own actors) is shown as text."""
+    if user_id and user_id.isalnum() and user_id[:1] in ("U", "W"):
+        return f"<@{user_id}>"
+    return escape(user_id or "someone")

@@ -1,0 +1,90 @@
+"""Every sentence perfbot says to a person that is not a rendered report or card: one catalogue of small functions, so
+the wording stays consistent and testable (as Bolt keeps its texts in ``logger/messages.py``).
+
+Texts that quote something from outside (a subcommand name, a channel, a problem found in the user's input) escape
+it here; on the ack path, so only the renderer kit is imported.
+"""
+
+from __future__ import annotations
+
+from bot.slack.render.kit import escape, mention
+
+# -- /perf ----------------------------------------------------------------------------------------------------------
+
+
+def unknown_subcommand(name: str, known: list[str]) -> str:
+    names = ", ".join(f"`{n}`" for n in known)
+    return f"I don't know `/perf {escape(name)}`. Try one of: {names}, or `/perf help`."
+
+
+def usage(problem: str, usage_line: str) -> str:
+    return f"{escape(problem)}\nUsage: `{escape(usage_line)}`"
+
+
+def working(command: str) -> str:
+    return f":hourglass_flowing_sand: Working on `/perf {command}`…"
+
+
+def answering_via_reply_link(command: str) -> str:
+    """Where perfbot is not a member (a private channel or DM): the answer comes through the response_url."""
+    return (
+        f"{working(command)} perfbot is not a member of this conversation, so the answer comes through Slack's "
+        "reply link. `/invite @perfbot` here for answers with graphs."
+    )
+
+
+def files_left_out(count: int) -> str:
+    return f"{count} graph(s) left out: perfbot can share files only in conversations it is a member of."
+
+
+def cards_posted_elsewhere(channel: str) -> str:
+    """Under a /perf analyze answered where perfbot is not a member: where its cards went instead."""
+    where = f"<#{channel}>" if channel[:1] in "CG" and channel.isalnum() and channel.isupper() else escape(channel)
+    return f"Approve / Reject cards were posted in {where}: perfbot cannot post cards in this conversation."
+
+
+# -- buttons --------------------------------------------------------------------------------------------------------
+
+
+def button_without_alarm() -> str:
+    return "That button carried no alarm. Nothing was changed."
+
+
+def undo_needs_another_approver(undo_id: str) -> str:
+    return f"The undo (`{undo_id}`) is high-risk: another approver has to approve it in the thread."
+
+
+def refused(reason: str) -> str:
+    return f":lock: {reason}"
+
+
+def already_decided(state: str, by: str, at: str) -> str:
+    """A click that lost the race: what the proposal is now, and who made it so."""
+    who = mention(by)
+    if state in ("applied", "rolled_back"):
+        return f"Already applied by {who} at {at}. Nothing else was changed."
+    if state in ("approved", "applying"):
+        return f"{who} is applying this change right now."
+    if state == "rejected":
+        return f"Already rejected by {who}."
+    if state == "failed":
+        return "This change was already attempted and did not apply; see the card."
+    return f"This proposal is {escape(state)}; nothing was changed."
+
+
+# -- alarms ---------------------------------------------------------------------------------------------------------
+
+
+def graph_needs_invite() -> str:
+    return (
+        "No graph attached: perfbot may post here but can share files only in channels it is a member of. "
+        "`/invite @perfbot` to get graphs with the alarms."
+    )
+
+
+# -- failures -------------------------------------------------------------------------------------------------------
+
+
+def unexpected_failure() -> str:
+    """The one answer to any failure nobody planned for: short, safe, and true (the log has the rest)."""
+    return ":warning: Something went wrong on perfbot's side; nothing was changed. The error is in perfbot's logs."
