@@ -1,7 +1,10 @@
-"""Scheduled tasks by name. EventBridge passes ``{"task": "<name>"}``; capabilities register with ``@task``.
+"""Scheduled tasks by name. EventBridge passes ``{"task": "<name>"}``; the modules in ``TASK_MODULES`` register with
+``@task``.
 
 Tasks: ``digest`` (daily SLA digest), ``regressions``, ``analyze`` (hourly analysis), ``escalate`` (unacknowledged
-alarms), ``verify`` (post-change verification), ``expire`` — each registered by the capability that owns it.
+alarms), ``verify`` (post-change verification), ``expire``. A capability's task function takes its notifier; the
+capability's delivery module (``bot.slack.delivery.<capability>``) registers it with the Slack one, so the
+capabilities themselves import nothing of Slack.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ Task = Callable[[dict[str, Any]], TaskResult]
 TASK_MODULES: list[str] = [
     "bot.changes.verify",
     "bot.changes.expire",
-    "bot.alarms.tasks",
-    "bot.reports.tasks",
+    "bot.slack.delivery.alarms",
+    "bot.slack.delivery.reports",
     "bot.analysis.tasks",
 ]
 

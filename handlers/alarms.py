@@ -60,14 +60,14 @@ _read_pool: ThreadPoolExecutor | None = None
 
 def _deliver_once(context: Any) -> intake.Deliver:
     """The pipeline behind Powertools idempotency, on the configured table and endpoint (read per invocation)."""
-    from bot.alarms.service import build_pipeline
     from bot.aws.clients import client
     from bot.settings import get_settings
+    from bot.slack.delivery.alarms import alarm_pipeline
 
     settings = get_settings()
     store = _store(settings.tables.idempotency, client("dynamodb", settings.region))
     idempotency.register_lambda_context(context)
-    pipeline = build_pipeline(settings)
+    pipeline = alarm_pipeline(settings)
 
     reads: dict[str, Future[StateRead]] = {}
 

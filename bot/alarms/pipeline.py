@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.alarms import reasons, routing
-from bot.alarms.delivery import Notifier
 from bot.alarms.incidents import Incident, IncidentStore, from_item
 from bot.alarms.maintenance import STATE_KEY, Maintenance, MaintenanceStore, maintenance_from_item
 from bot.alarms.models import AlarmNotification, Outcome
+from bot.alarms.notifier import AlarmNotifier
 from bot.alarms.storm import StormStore, StormWindow
 from bot.alarms.views import DigestView, IncidentView, MaintenanceView, Note, NoteKind, incident_view
 from bot.aws.dynamodb import ConditionFailed
@@ -37,7 +37,7 @@ class AlarmPipeline:
     incidents: IncidentStore
     maintenance: MaintenanceStore
     storms: StormStore
-    notifier: Notifier
+    notifier: AlarmNotifier
     graph: GraphSource
     clock: Callable[[], float]
 

@@ -1,7 +1,8 @@
-"""Wiring: the pipeline with its DynamoDB stores, the Slack notifier and the CloudWatch graph, built from settings.
+"""Wiring: the pipeline with its DynamoDB stores, a notifier and the CloudWatch graph, built from settings.
 
-The notifier (and its per-channel pacer) is kept per process, so pacing spans the invocations of a warm container.
-``configure(clock=…, sleep=…)`` lets the benchmark run a storm in simulated time.
+The caller brings the notifier (``bot.slack.delivery.alarms`` builds the Slack one). Notifiers and their per-channel
+pacers are kept per process, so pacing spans the invocations of a warm container. ``configure(clock=…, sleep=…)``
+lets the benchmark run a storm in simulated time.
 """
 
 from __future__ import annotations
@@ -9,22 +10,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from bot.alarms.delivery import Notifier, SlackNotifier
 from bot.alarms.graph import widget_for
 from bot.alarms.incidents import IncidentStore
 from bot.alarms.maintenance import MaintenanceStore
 from bot.alarms.models import AlarmNotification
+from bot.alarms.notifier import AlarmNotifier
 from bot.alarms.pipeline import AlarmPipeline
-from bot.alarms.storm import SharedChannelPacer, StormStore
+from bot.alarms.storm import ChannelPacer, SharedChannelPacer, StormStore
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_notifiers: dict[tuple[str, str, float], SlackNotifier] = {}
+_notifiers: dict[Hashable, AlarmNotifier] = {}
 _clock: Callable[[], float] = time.time
 _sleep: Callable[[float], None] = time.sleep
 
@@ -41,18 +42,16 @@ def now() -> float:
     return _clock()
 
 
-def notifier(settings: Settings) -> SlackNotifier:
+def notifier(key: Hashable, build: Callable[[ChannelPacer], AlarmNotifier], settings: Settings) -> AlarmNotifier:
+    """The notifier kept for ``key`` (a chat workspace and token) in this process, built once with its channel pacer."""
     from bot.aws.dynamodb import Table
-    from bot.slack.app import slack_client
 
-    client = slack_client()
-    key = (str(client.base_url), str(client.token), settings.alarms.post_interval_s)
     with _lock:
         if key not in _notifiers:
             table = Table(settings.tables.state, settings.region)
             cfg = settings.alarms
             pacer = SharedChannelPacer(table, cfg.post_interval_s, _clock, _sleep, cfg.max_note_backlog_s)
-            _notifiers[key] = SlackNotifier(client, pacer)
+            _notifiers[key] = build(pacer)
         return _notifiers[key]
 
 
@@ -74,9 +73,7 @@ def graph_source(settings: Settings) -> Callable[[AlarmNotification], bytes | No
     return graph
 
 
-def build_pipeline(
-    settings: Settings | None = None, *, notify: Notifier | None = None, **overrides: Any
-) -> AlarmPipeline:
+def build_pipeline(settings: Settings | None = None, *, notify: AlarmNotifier, **overrides: Any) -> AlarmPipeline:
     settings = settings or get_settings()
     incidents, maintenance, storms = stores(settings)
     return AlarmPipeline(
@@ -84,7 +81,7 @@ def build_pipeline(
         incidents=incidents,
         maintenance=maintenance,
         storms=storms,
-        notifier=notify or notifier(settings),
+        notifier=notify,
         graph=overrides.get("graph") or graph_source(settings),
         clock=overrides.get("clock") or _clock,
     )

@@ -1,4 +1,5 @@
-"""Scheduled tasks ``digest`` (daily SLA digest) and ``regressions`` (hourly regression check).
+"""Scheduled ``digest`` (daily SLA digest) and ``regressions`` (hourly regression check), told through a
+:class:`~bot.reports.notifier.ReportNotifier` (``bot.slack.delivery.reports`` registers them with the Slack one).
 
 The EventBridge event's ``time`` is the moment the report is for, so a delayed invocation reports the hour it was
 scheduled for. A regression is posted once per service, metric and resource while it lasts (a state-table
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.schedule import TaskResult, task
+if TYPE_CHECKING:
+    from bot.reports.notifier import ReportNotifier
 
 REPOST_AFTER = timedelta(hours=6)
 
@@ -26,28 +28,21 @@ def _moment(event: dict[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-@task("digest")
-def digest(event: dict[str, Any]) -> TaskResult:
+def digest(event: dict[str, Any], notify: ReportNotifier) -> dict[str, Any]:
     from bot.reports.digest import build_digest
     from bot.settings import get_settings
-    from bot.slack.app import slack_client
-    from bot.slack.render import reports as render
 
     settings = get_settings()
     report = build_digest(settings, now=_moment(event))
     channel = settings.slack.digest_channel
-    blocks = render.sla_blocks(report, title=f"Daily SLA digest — last {report.window}")
-    slack_client().chat_postMessage(channel=channel, text="Daily " + render.sla_text(report), blocks=blocks)
+    notify.post_digest(channel, report)
     return {"channel": channel, "services": len(report.services), "mark": str(report.mark)}
 
 
-@task("regressions")
-def regressions(event: dict[str, Any]) -> TaskResult:
+def regressions(event: dict[str, Any], notify: ReportNotifier) -> dict[str, Any]:
     from bot.reports.digest import channel_for_service
     from bot.reports.regressions import scan_regressions
     from bot.settings import get_settings
-    from bot.slack.app import slack_client
-    from bot.slack.render import reports as render
 
     settings = get_settings()
     now = _moment(event)
@@ -58,12 +53,8 @@ def regressions(event: dict[str, Any]) -> TaskResult:
     by_channel: dict[str, list[Any]] = defaultdict(list)
     for regression in fresh:
         by_channel[channel_for_service(settings, regression.service)].append(regression)
-    client = slack_client()
     for channel, found in by_channel.items():
-        shown = scan.model_copy(update={"regressions": found})
-        client.chat_postMessage(
-            channel=channel, text=render.regression_text(shown), blocks=render.regression_blocks(shown)
-        )
+        notify.post_regressions(channel, scan.model_copy(update={"regressions": found}))
     return {
         "checked": scan.checked,
         "regressions": len(scan.regressions),

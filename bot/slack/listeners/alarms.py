@@ -33,9 +33,9 @@ def _act(body: dict[str, Any], respond: Respond, run: Any) -> None:
     if not key or not user:
         respond(text=messages.button_without_alarm(), response_type="ephemeral", replace_original=False)
         return
-    from bot.alarms.service import build_pipeline
+    from bot.slack.delivery.alarms import alarm_pipeline
 
-    result = run(build_pipeline(), key, user)
+    result = run(alarm_pipeline(), key, user)
     if not result.ok:
         respond(text=result.message, response_type="ephemeral", replace_original=False)
 

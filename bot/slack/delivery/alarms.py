@@ -1,30 +1,26 @@
-"""The one place where alarms meet Slack: render (bot/slack/render/alarms.py) and send through the shared WebClient,
-paced per channel. The pipeline only knows the :class:`Notifier` protocol, so tests can record decisions instead.
+"""Alarms → Slack: :class:`SlackAlarmNotifier` renders (``bot.slack.render.alarms``) and sends through the shared
+WebClient, paced per channel; :func:`alarm_pipeline` is the pipeline the alarm handler, the buttons and the
+``escalate`` task run.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from bot.alarms.storm import ChannelPacer
-from bot.alarms.views import DigestView, IncidentView, MaintenanceView, Note
+from bot.schedule import TaskResult, task
+
+if TYPE_CHECKING:
+    from bot.alarms.notifier import AlarmNotifier
+    from bot.alarms.pipeline import AlarmPipeline
+    from bot.alarms.storm import ChannelPacer
+    from bot.alarms.views import DigestView, IncidentView, MaintenanceView, Note
+    from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-class Notifier(Protocol):
-    def channel_id(self, channel: str) -> str: ...
-    def post_incident(self, channel: str, view: IncidentView) -> str: ...
-    def update_incident(self, channel: str, ts: str, view: IncidentView) -> None: ...
-    def post_note(self, channel: str, thread_ts: str, note: Note, *, optional: bool = False) -> str: ...
-    def upload_graph(self, channel: str, thread_ts: str, png: bytes, alarm_name: str) -> bool: ...
-    def post_digest(self, channel: str, view: DigestView) -> str: ...
-    def update_digest(self, channel: str, ts: str, view: DigestView) -> None: ...
-    def post_maintenance(self, channel: str, view: MaintenanceView) -> str: ...
-
-
-class SlackNotifier:
+class SlackAlarmNotifier:
     """Posts and edits through slack_sdk (its RateLimitErrorRetryHandler retries 429s); ``pacer`` spaces the writes.
 
     Every method takes a channel ID (``channel_id`` turns a configured ``#name`` into one, once per container): Slack's
@@ -126,3 +122,30 @@ class SlackNotifier:
 
         text, blocks = maintenance_message(view)
         return self._post(channel, text, blocks)
+
+
+def alarm_notifier(settings: Settings) -> AlarmNotifier:
+    """The Slack notifier for the configured workspace, kept per process (its pacer spans warm invocations)."""
+    from bot.alarms import service
+    from bot.slack.app import slack_client
+
+    client = slack_client()
+    key = (str(client.base_url), str(client.token), settings.alarms.post_interval_s)
+    return service.notifier(key, lambda pacer: SlackAlarmNotifier(client, pacer), settings)
+
+
+def alarm_pipeline(settings: Settings | None = None) -> AlarmPipeline:
+    """The alarm pipeline posting to Slack: what the alarm handler, the alarm buttons and ``escalate`` run."""
+    from bot.alarms.service import build_pipeline
+    from bot.settings import get_settings
+
+    settings = settings or get_settings()
+    return build_pipeline(settings, notify=alarm_notifier(settings))
+
+
+@task("escalate")
+def escalate(event: dict[str, Any]) -> TaskResult:
+    """Every minute: unacknowledged ALARMs, expired maintenance windows."""
+    from bot.alarms.escalation import escalate_due
+
+    return escalate_due(alarm_pipeline())
