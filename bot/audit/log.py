@@ -1,4 +1,5 @@
-"""The append-only audit log: a hash chain of events in the audit table.
+"""The append-only audit log: a hash chain of events — :class:`AuditLog` is the protocol, :class:`DynamoAuditLog` the
+audit table, :class:`InMemoryAuditLog` the same chain in memory (both share :class:`HashChainedLog`'s logic).
 
 Layout: events at ``pk="audit"``, ``sk=<12-digit seq>``. An append reads the last event and puts the next one with
 ``attribute_not_exists`` — two writers can never both take a sequence number, so the chain cannot fork; the loser
@@ -14,14 +15,15 @@ last event whose hash differs from its mark was replaced.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import secrets
+import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.audit.models import GENESIS, AuditEvent
 from bot.aws.dynamodb import ConditionFailed, Table
@@ -43,7 +45,7 @@ def seq_key(seq: int) -> str:
 
 @dataclass
 class ChainReport:
-    """The result of :meth:`AuditLog.verify_chain`: ``ok`` or the problems found, in chain order."""
+    """The result of ``verify_chain``: ``ok`` or the problems found, in chain order."""
 
     checked: int = 0
     problems: list[str] = field(default_factory=list)
@@ -53,14 +55,51 @@ class ChainReport:
         return not self.problems
 
 
-class AuditLog:
-    def __init__(self, table_name: str, region: str | None = None) -> None:
-        self._table = Table(table_name, region)
+class AuditLog(Protocol):
+    """The append-only audit log, whatever holds it (the change orchestrator's port)."""
+
+    def append(self, event: AuditEvent) -> AuditEvent:
+        """Chain ``event`` after the current tail; returns it with seq, prev_hash and hash filled in."""
+
+    def latest(self, n: int) -> list[AuditEvent]:
+        """The last ``n`` events, newest first."""
+
+    def for_change(self, change_id: str) -> list[AuditEvent]:
+        """Every event of one change (and of its undo, which names it), oldest first."""
+
+    def events(self) -> Iterator[AuditEvent]:
+        """The whole chain, oldest first."""
+
+    def export_lines(self) -> Iterator[str]:
+        """JSON lines, one event each, oldest first."""
+
+    def verify_chain(self) -> ChainReport:
+        """Recompute every hash and link; report what was edited, deleted, inserted or reordered."""
+
+
+class HashChainedLog(ABC):
+    """The hash chain and its checks, over four storage primitives (put-if-absent, and three ordered reads)."""
+
+    @abstractmethod
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Store ``item`` unless its key (pk, sk) is taken; False when it is (another writer won that slot)."""
+
+    @abstractmethod
+    def _chain_items(self, *, newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Stored event items in sequence order."""
+
+    @abstractmethod
+    def _change_items(self, change_id: str) -> Iterator[dict[str, Any]]:
+        """Stored event items of one change, oldest first."""
+
+    @abstractmethod
+    def _highest_mark(self) -> dict[str, Any] | None:
+        """The high-water mark item with the highest sequence number."""
 
     def append(self, event: AuditEvent) -> AuditEvent:
         """Chain ``event`` after the current tail; returns it with seq, prev_hash and hash filled in."""
         for attempt in range(MAX_ATTEMPTS):
-            tail = next(iter(self._table.query("pk = :pk", {":pk": EVENTS_PK}, newest_first=True, limit=1)), None)
+            tail = next(iter(self._chain_items(newest_first=True, limit=1)), None)
             seq, prev = (_seq_of(tail), str(tail.get("hash", ""))) if tail else (0, GENESIS)
             chained = event.model_copy(update={"seq": seq + 1, "prev_hash": prev})
             chained = chained.model_copy(update={"hash": chained.compute_hash()})
@@ -74,54 +113,45 @@ class AuditLog:
                 "change_id": chained.change_id or None,  # sparse: only change events are in the by_change index
             }
             try:
-                self._table.put(item, condition="attribute_not_exists(pk)")
-            except ConditionFailed:  # another writer took this sequence number: chain after theirs
-                time.sleep(min(0.05, 0.001 * 2 ** min(attempt, 6)) * secrets.randbelow(1000) / 1000)
-                continue
+                won = self._put_new(item)
             except Exception as exc:
                 raise AuditWriteError(f"audit append failed: {exc}") from exc
-            self._mark(chained)
+            if not won:  # another writer took this sequence number: chain after theirs
+                time.sleep(min(0.05, 0.001 * 2 ** min(attempt, 6)) * secrets.randbelow(1000) / 1000)
+                continue
+            # the high-water mark: a put, never an update (the audit table is append-only for perfbot's roles);
+            # only the writer that won this sequence number gets here
+            self._put_new({"pk": MARKS_PK, "sk": seq_key(chained.seq), "seq": chained.seq, "hash": chained.hash})
             logger.info("audit_event", extra={"action": chained.action, "change_id": chained.change_id})
             return chained
         raise AuditWriteError(f"audit append gave up after {MAX_ATTEMPTS} conflicting writers")
 
-    def _mark(self, event: AuditEvent) -> None:
-        """Put the event's high-water mark (never an update: the audit table is append-only for perfbot's roles)."""
-        item = {"pk": MARKS_PK, "sk": seq_key(event.seq), "seq": event.seq, "hash": event.hash}
-        with contextlib.suppress(ConditionFailed):  # only the writer that won this sequence number gets here
-            self._table.put(item, condition="attribute_not_exists(pk)")
-
     def high_water_mark(self) -> dict[str, Any] | None:
         """The mark of the highest event ever appended (``seq``, ``hash``), or None before the first append."""
-        return next(iter(self._table.query("pk = :pk", {":pk": MARKS_PK}, newest_first=True, limit=1)), None)
+        return self._highest_mark()
 
     # -- reading -------------------------------------------------------------------------------------------
 
     def latest(self, n: int) -> list[AuditEvent]:
-        """The last ``n`` events, newest first."""
-        items = self._table.query("pk = :pk", {":pk": EVENTS_PK}, newest_first=True, limit=n)
-        return [self._event(i) for i in items]
+        return [_event(i) for i in self._chain_items(newest_first=True, limit=n)]
 
     def for_change(self, change_id: str) -> list[AuditEvent]:
-        """Every event of one change (and of its undo, which names it), oldest first."""
-        items = self._table.query("change_id = :c", {":c": change_id}, index="by_change")
-        return [self._event(i) for i in items]
+        return [_event(i) for i in self._change_items(change_id)]
 
     def events(self) -> Iterator[AuditEvent]:
-        """The whole chain, oldest first."""
-        for item in self._table.query("pk = :pk", {":pk": EVENTS_PK}):
-            yield self._event(item)
+        for item in self._chain_items():
+            yield _event(item)
 
     def export_lines(self) -> Iterator[str]:
         """JSON lines, one event each, oldest first (with seq, prev_hash and hash, so the export verifies too)."""
-        for item in self._table.query("pk = :pk", {":pk": EVENTS_PK}):
+        for item in self._chain_items():
             yield json.dumps({**json.loads(item["body"]), "hash": item.get("hash", "")}, sort_keys=True)
 
     def verify_chain(self) -> ChainReport:
         """Recompute every hash and link; any edited, deleted, inserted or reordered event is reported."""
         report = ChainReport()
         expected_prev, expected_seq = GENESIS, 1
-        for item in self._table.query("pk = :pk", {":pk": EVENTS_PK}):
+        for item in self._chain_items():
             report.checked += 1
             report.problems.extend(_check_item(item, expected_seq, expected_prev))
             expected_seq = _seq_of(item) + 1
@@ -138,9 +168,61 @@ class AuditLog:
             report.problems.append(f"event {last_seq} was replaced after it was written")
         return report
 
-    @staticmethod
-    def _event(item: dict[str, Any]) -> AuditEvent:
-        return AuditEvent.model_validate({**json.loads(item["body"]), "hash": item.get("hash", "")})
+
+class DynamoAuditLog(HashChainedLog):
+    """The chain in the audit table: events at ``pk="audit"``, marks at ``pk="audit#head"``, the ``by_change`` index."""
+
+    def __init__(self, table_name: str, region: str | None = None) -> None:
+        self._table = Table(table_name, region)
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        try:
+            self._table.put(item, condition="attribute_not_exists(pk)")
+        except ConditionFailed:
+            return False
+        return True
+
+    def _chain_items(self, *, newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        return self._table.query("pk = :pk", {":pk": EVENTS_PK}, newest_first=newest_first, limit=limit)
+
+    def _change_items(self, change_id: str) -> Iterator[dict[str, Any]]:
+        return self._table.query("change_id = :c", {":c": change_id}, index="by_change")
+
+    def _highest_mark(self) -> dict[str, Any] | None:
+        return next(iter(self._table.query("pk = :pk", {":pk": MARKS_PK}, newest_first=True, limit=1)), None)
+
+
+class InMemoryAuditLog(HashChainedLog):
+    """The same chain in a dict, thread-safe: for the change flow's unit tests and single-process use."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        key = (str(item["pk"]), str(item["sk"]))
+        with self._lock:
+            if key in self._items:
+                return False
+            self._items[key] = {k: v for k, v in item.items() if v is not None}
+            return True
+
+    def _under(self, pk: str, newest_first: bool = False) -> list[dict[str, Any]]:
+        with self._lock:
+            return [self._items[key] for key in sorted(self._items, reverse=newest_first) if key[0] == pk]
+
+    def _chain_items(self, *, newest_first: bool = False, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        return iter(self._under(EVENTS_PK, newest_first)[:limit])
+
+    def _change_items(self, change_id: str) -> Iterator[dict[str, Any]]:
+        return (item for item in self._under(EVENTS_PK) if item.get("change_id") == change_id)
+
+    def _highest_mark(self) -> dict[str, Any] | None:
+        return next(iter(self._under(MARKS_PK, newest_first=True)), None)
+
+
+def _event(item: dict[str, Any]) -> AuditEvent:
+    return AuditEvent.model_validate({**json.loads(item["body"]), "hash": item.get("hash", "")})
 
 
 def _seq_of(item: dict[str, Any]) -> int:

@@ -48,7 +48,7 @@ class Change(Protocol):
 
 
 class AuditEvent(BaseModel):
-    """What happened; the chain fields (seq, prev_hash, hash) are filled in by :class:`bot.audit.log.AuditLog`."""
+    """What happened; the chain fields (seq, prev_hash, hash) are filled in by :class:`bot.audit.log.HashChainedLog`."""
 
     model_config = ConfigDict(extra="forbid")
 

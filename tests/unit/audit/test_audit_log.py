@@ -1,5 +1,6 @@
 """The audit log is a hash chain: appends link, concurrent writers never fork it, tampering is detected, and the
-writer needs nothing but PutItem / GetItem / Query on the audit table (the table is append-only for every role)."""
+writer needs nothing but PutItem / GetItem / Query on the audit table (the table is append-only for every role).
+The chain's behaviour is asserted on the DynamoDB log and the in-memory one alike."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from bot.audit import AuditEvent, AuditLog
+from bot.audit import AuditEvent, DynamoAuditLog, HashChainedLog, InMemoryAuditLog
 from bot.audit.log import EVENTS_PK, MARKS_PK, seq_key
 from bot.aws.clients import client
 from bot.devstack import lambdas
@@ -18,8 +19,16 @@ from bot.settings import get_settings
 
 
 @pytest.fixture
-def log(stack: Any) -> AuditLog:
-    return AuditLog(get_settings().tables.audit)
+def log(stack: Any) -> DynamoAuditLog:
+    return DynamoAuditLog(get_settings().tables.audit)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def any_log(request: pytest.FixtureRequest) -> HashChainedLog:
+    if request.param == "memory":
+        return InMemoryAuditLog()
+    log: HashChainedLog = request.getfixturevalue("log")
+    return log
 
 
 def event(action: str = "approved", change: str = "chg-0000000001", **fields: Any) -> AuditEvent:
@@ -30,7 +39,8 @@ def raw_table() -> Any:
     return boto3.resource("dynamodb").Table(get_settings().tables.audit)
 
 
-def test_appends_form_a_linked_chain(log: AuditLog) -> None:
+def test_appends_form_a_linked_chain(any_log: HashChainedLog) -> None:
+    log = any_log
     first = log.append(event("proposed", before={"memory_mb": 1024}, after={"memory_mb": 1536}))
     second = log.append(event("approved"))
     third = log.append(event("applied", change="chg-0000000002"))
@@ -43,7 +53,8 @@ def test_appends_form_a_linked_chain(log: AuditLog) -> None:
     assert log.latest(3)[-1].before == {"memory_mb": 1024}
 
 
-def test_concurrent_writers_never_fork_the_chain(log: AuditLog) -> None:
+def test_concurrent_writers_never_fork_the_chain(any_log: HashChainedLog) -> None:
+    log = any_log
     barrier = threading.Barrier(12)
 
     def write(i: int) -> None:
@@ -62,7 +73,7 @@ def test_concurrent_writers_never_fork_the_chain(log: AuditLog) -> None:
     assert log.verify_chain().ok
 
 
-def test_edited_event_is_detected(log: AuditLog) -> None:
+def test_edited_event_is_detected(log: DynamoAuditLog) -> None:
     for action in ("proposed", "approved", "applied"):
         log.append(event(action, after={"memory_mb": 1536}))
     item = raw_table().get_item(Key={"pk": EVENTS_PK, "sk": seq_key(2)})["Item"]
@@ -74,7 +85,7 @@ def test_edited_event_is_detected(log: AuditLog) -> None:
     assert any("event 2 was edited" in p for p in report.problems)
 
 
-def test_edited_index_attribute_is_detected(log: AuditLog) -> None:
+def test_edited_index_attribute_is_detected(log: DynamoAuditLog) -> None:
     log.append(event("failed"))
     raw_table().update_item(
         Key={"pk": EVENTS_PK, "sk": seq_key(1)},
@@ -85,7 +96,7 @@ def test_edited_index_attribute_is_detected(log: AuditLog) -> None:
     assert any("action attribute" in p for p in log.verify_chain().problems)
 
 
-def test_deleted_event_in_the_middle_is_detected(log: AuditLog) -> None:
+def test_deleted_event_in_the_middle_is_detected(log: DynamoAuditLog) -> None:
     for _ in range(4):
         log.append(event())
     raw_table().delete_item(Key={"pk": EVENTS_PK, "sk": seq_key(2)})
@@ -94,14 +105,14 @@ def test_deleted_event_in_the_middle_is_detected(log: AuditLog) -> None:
     assert any("event 2 is missing" in p for p in report.problems)
 
 
-def test_deleted_last_event_is_detected(log: AuditLog) -> None:
+def test_deleted_last_event_is_detected(log: DynamoAuditLog) -> None:
     for _ in range(3):
         log.append(event())
     raw_table().delete_item(Key={"pk": EVENTS_PK, "sk": seq_key(3)})
     assert any("deleted" in p for p in log.verify_chain().problems)
 
 
-def test_replaced_last_event_is_detected(log: AuditLog) -> None:
+def test_replaced_last_event_is_detected(log: DynamoAuditLog) -> None:
     log.append(event())
     last = log.append(event("approved"))
     forged = last.model_copy(update={"actor": "U0MALLORY1"})  # still linked to event 1, with a hash of its own
@@ -110,7 +121,7 @@ def test_replaced_last_event_is_detected(log: AuditLog) -> None:
     assert log.verify_chain().problems == ["event 2 was replaced after it was written"]  # its mark keeps the hash
 
 
-def test_every_event_leaves_a_put_only_high_water_mark(log: AuditLog) -> None:
+def test_every_event_leaves_a_put_only_high_water_mark(log: DynamoAuditLog) -> None:
     appended = [log.append(event()) for _ in range(3)]
     marks = raw_table().query(
         KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": MARKS_PK}, ConsistentRead=True
@@ -131,7 +142,7 @@ def test_the_writer_stays_within_the_functions_role(stack: Any, function: str) -
             "before-parameter-build.dynamodb",
             lambda model, params, **_: calls.append((model.name, params.get("TableName", ""))),
         )
-        log = AuditLog(audit_table)
+        log = DynamoAuditLog(audit_table)
         for action in ("proposed", "approved", "applied"):
             log.append(event(action))
         assert log.verify_chain().ok
@@ -143,7 +154,8 @@ def test_the_writer_stays_within_the_functions_role(stack: Any, function: str) -
     assert not on_audit & {"UpdateItem", "DeleteItem", "BatchWriteItem"}
 
 
-def test_export_is_json_lines_that_verify_on_their_own(log: AuditLog) -> None:
+def test_export_is_json_lines_that_verify_on_their_own(any_log: HashChainedLog) -> None:
+    log = any_log
     for action in ("proposed", "approved", "applied"):
         log.append(event(action))
     lines = list(log.export_lines())
@@ -155,3 +167,19 @@ def test_export_is_json_lines_that_verify_on_their_own(log: AuditLog) -> None:
         assert exported.prev_hash == previous
         assert exported.compute_hash() == record["hash"]
         previous = record["hash"]
+
+
+def test_the_in_memory_log_detects_tampering_like_the_table() -> None:
+    log = InMemoryAuditLog()
+    for action in ("proposed", "approved", "applied"):
+        log.append(event(action, after={"memory_mb": 1536}))
+    stored = log._items[(EVENTS_PK, seq_key(2))]
+    body = json.loads(stored["body"])
+    log._items[(EVENTS_PK, seq_key(2))] = {**stored, "body": json.dumps(body | {"actor": "U0MALLORY1"})}
+    assert log.verify_chain().problems == ["event 2 was edited: its hash no longer matches its content"]
+    log._items[(EVENTS_PK, seq_key(2))] = stored
+    del log._items[(EVENTS_PK, seq_key(3))]
+    problems = log.verify_chain().problems
+    assert problems and "events at the end were deleted" in problems[0]
+    mark = log.high_water_mark()
+    assert mark is not None and mark["seq"] == 3  # the mark outlives the event it marks
