@@ -17,11 +17,10 @@ TaskResult = dict[str, Any]
 Task = Callable[[dict[str, Any]], TaskResult]
 
 TASK_MODULES: list[str] = [
-    "bot.changes.verify",
-    "bot.changes.expire",
+    "bot.slack.delivery.changes",
     "bot.slack.delivery.alarms",
     "bot.slack.delivery.reports",
-    "bot.analysis.tasks",
+    "bot.slack.delivery.analysis",
 ]
 
 _TASKS: dict[str, Task] = {}

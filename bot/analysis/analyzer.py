@@ -32,7 +32,7 @@ class AnalysisRequestError(ValueError):
 def pending_proposals(settings: Settings, service: str) -> set[str]:
     """Fingerprints of the service's proposals still awaiting a decision (the changes capability's store)."""
     from bot.aws.clients import AwsError
-    from bot.changes.proposals import proposal_store
+    from bot.changes.store import proposal_store
 
     try:
         return {p.fingerprint for p in proposal_store().pending() if p.service == service and p.fingerprint}

@@ -1,4 +1,5 @@
-"""The hourly analysis (``{"task": "analyze"}``): posts only recommendations that are new or changed.
+"""The hourly analysis (``{"task": "analyze"}``): publishes only recommendations that are new or changed, through
+the ``publish`` it is given (``bot.slack.delivery.analysis`` registers the task with the Slack one).
 
 The fingerprints of the last run's recommendations live in the state table (``pk="analysis#<service>"``); a
 recommendation whose fingerprint (kind, target, proposed values) was already posted stays quiet.
@@ -8,14 +9,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
-from bot.schedule import TaskResult, task
+from bot.analysis.models import AnalysisResult
 
 logger = logging.getLogger(__name__)
 
 SCHEDULE_REQUESTER = "perfbot-schedule"
 FINGERPRINT_TTL_S = 7 * 86400
+
+Publish = Callable[[AnalysisResult, str], object]  # (result, channel): its summary and a card per recommendation
 
 
 class PostedFingerprints:
@@ -40,10 +44,8 @@ class PostedFingerprints:
         self.table.put({**item, "expires_at": now + FINGERPRINT_TTL_S})
 
 
-@task("analyze")
-def hourly_analysis(event: dict[str, Any]) -> TaskResult:
+def hourly_analysis(event: dict[str, Any], publish: Publish) -> dict[str, Any]:
     from bot.analysis.analyzer import analyze
-    from bot.analysis.publish import publish_analysis
     from bot.settings import get_settings
 
     settings = get_settings()
@@ -56,9 +58,7 @@ def hourly_analysis(event: dict[str, Any]) -> TaskResult:
         already = posted_store.load(service)
         fresh = [rec for fp, rec in current.items() if fp not in already]
         if fresh:
-            publish_analysis(
-                result.model_copy(update={"recommendations": fresh}), channel=channel, requester_id=SCHEDULE_REQUESTER
-            )
+            publish(result.model_copy(update={"recommendations": fresh}), channel)
         posted_store.save(service, set(current))
         report["services"][service] = {
             "recommendations": len(current),

@@ -36,12 +36,15 @@ class Click:
     slack_ids: dict[str, str] = field(default_factory=dict)
 
 
-class Directory(Protocol):
+class ChannelIds(Protocol):
+    def channel_id(self, channel: str) -> str:
+        """The ID of a configured channel (``#name`` or an ID); LookupError when Slack does not show it."""
+
+
+class Directory(ChannelIds, Protocol):
     """What authorization asks Slack: who is in an approver user group, and which ID a configured channel has."""
 
     def members_of(self, group: str) -> list[str]: ...
-
-    def channel_id(self, channel: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,18 @@ class Refusal:
     message: str
 
 
-def allowed_channels(settings: Settings) -> list[str]:
+UNKNOWN = Refusal("unknown", "This proposal does not exist (any more). Nothing was changed.")
+
+
+def approval_channels(settings: Settings) -> list[str]:
+    """``approvers.channels`` when set; else the alarm and digest channels."""
     return list(settings.approvers.channels) or [settings.slack.alarm_channel, settings.slack.digest_channel]
 
 
-def allowed_channel_ids(settings: Settings, directory: Directory) -> set[str]:
-    """The IDs of the allowed channels; a configured name Slack does not know allows nothing (and is logged)."""
+def approval_channel_ids(settings: Settings, directory: ChannelIds) -> set[str]:
+    """The IDs of the approval channels; a configured name Slack does not know allows nothing (and is logged)."""
     ids = set()
-    for channel in allowed_channels(settings):
+    for channel in approval_channels(settings):
         try:
             ids.add(directory.channel_id(channel))
         except LookupError as exc:
@@ -74,10 +81,10 @@ def is_approver(user: str, settings: Settings, directory: Directory) -> bool:
 def authorize(proposal: Proposal | None, click: Click, settings: Settings, directory: Directory) -> Refusal | None:
     """None when ``click.user`` may approve ``proposal`` from ``click.channel_id``; otherwise why not."""
     if proposal is None:
-        return Refusal("unknown", "This proposal does not exist (any more). Nothing was changed.")
+        return UNKNOWN
     if proposal.expired:
         return Refusal("expired", "This proposal has expired. Run the analysis again for a fresh one.")
-    refusal = authorize_decider(click, settings, directory)
+    refusal = authorize_decider(proposal, click, settings, directory)
     if refusal is not None:
         return refusal
     if proposal.risk == "high" and click.user == proposal.requester:
@@ -88,12 +95,17 @@ def authorize(proposal: Proposal | None, click: Click, settings: Settings, direc
     return None
 
 
-def authorize_decider(click: Click, settings: Settings, directory: Directory) -> Refusal | None:
-    """The rules that apply to any decision (approve, reject, undo): an approver, in an allowed channel."""
+def authorize_decider(proposal: Proposal, click: Click, settings: Settings, directory: Directory) -> Refusal | None:
+    """The rules that apply to any decision (approve, reject, undo): an approver, in an approval channel."""
     if not is_approver(click.user, settings, directory):
         return Refusal("not_approver", "Only perfbot's configured approvers can decide on changes.")
-    if click.channel_id not in allowed_channel_ids(settings, directory):
-        return Refusal("wrong_channel", f"Changes can only be approved in {', '.join(allowed_channels(settings))}.")
+    return where_refusal(proposal, click, settings, directory)
+
+
+def where_refusal(proposal: Proposal, click: Click, settings: Settings, directory: ChannelIds) -> Refusal | None:
+    """None when the click comes from an approval channel."""
+    if click.channel_id not in approval_channel_ids(settings, directory):
+        return Refusal("wrong_channel", f"Changes can only be approved in {', '.join(approval_channels(settings))}.")
     return None
 
 

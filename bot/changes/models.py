@@ -4,17 +4,21 @@ proposed ──approve──▶ approved ──▶ applying ──▶ applied �
    │                     │             └──────▶ failed
    ├──reject──▶ rejected └─drift──▶ failed
    └──deadline──▶ expired
+
+:class:`bot.changes.orchestrator.ChangeOrchestrator` makes every move; a store only refuses the ones that lost a race.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
 from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.analysis.models import Impact, KindName, Risk, Values
+from bot.analysis.models import Impact, KindName, Recommendation, Risk, Values
 
 State = Literal["proposed", "approved", "applying", "applied", "failed", "rejected", "expired", "rolled_back"]
 
@@ -26,10 +30,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "applied": frozenset({"rolled_back"}),
 }
 SYSTEM_ACTOR = "perfbot"
+AUTO_APPLY_ACTOR = "perfbot:auto-apply"
+AUTO_REVERT_ACTOR = "perfbot:auto-revert"
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_id() -> str:
+    return "chg-" + secrets.token_hex(5)
+
+
+def undo_id(original_id: str, attempt: int = 0) -> str:
+    """The id of the ``attempt``-th undo of a change: the same for every click, so only one can be created."""
+    return "chg-" + hashlib.sha256(f"undo:{original_id}:{attempt}".encode()).hexdigest()[:10]
 
 
 class Proposal(BaseModel):
@@ -74,3 +89,28 @@ class Proposal(BaseModel):
     @property
     def is_undo(self) -> bool:
         return bool(self.undo_of)
+
+    @property
+    def abandoned(self) -> bool:
+        """Ended without a change: rejected, expired (or past its deadline undecided), or failed."""
+        return self.state in ("rejected", "expired", "failed") or self.expired
+
+
+def from_recommendation(rec: Recommendation, requester: str, channel: str, ttl_h: float) -> Proposal:
+    return Proposal(
+        id=new_id(),
+        kind=rec.kind,
+        service=rec.service,
+        target=rec.target,
+        before=rec.current,
+        after=rec.proposed,
+        rationale=rec.rationale,
+        impact=rec.impact,
+        confidence=rec.confidence,
+        risk=rec.risk,
+        source=rec.source,
+        fingerprint=rec.fingerprint(),
+        requester=requester,
+        channel=channel,
+        approve_by=int(time.time() + ttl_h * 3600),
+    )

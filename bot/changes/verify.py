@@ -2,7 +2,8 @@
 
 One GetMetricData call per change covers both windows (1-minute p95s); each window's median is compared, so a single
 noisy minute neither condemns nor excuses a change. More than ``regression_pct`` worse is a regression: the thread
-offers a one-click Revert, or perfbot reverts by itself when ``changes.auto_revert_on_regression`` is on.
+offers a one-click Revert, or perfbot reverts by itself when ``changes.auto_revert_on_regression`` is on (the
+orchestrator's ``verify`` transition decides and records; this module only measures).
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ from __future__ import annotations
 import logging
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from bot.aws.cloudwatch import CloudWatchGateway, MetricQuery
 from bot.changes.kinds import kind_spec
 from bot.changes.models import Proposal
-from bot.schedule import task
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -67,49 +66,3 @@ def measure(p: Proposal, settings: Settings, gateway: CloudWatchGateway | None =
         f"({change:+.0f} %): {verdict}."
     )
     return Verification(label, b, a, regression, summary)
-
-
-@task("verify")
-def verify_task(event: dict[str, Any]) -> dict[str, Any]:
-    """Verify every applied change whose time has come (EventBridge's ``time`` field is "now")."""
-    from bot.audit import AuditEvent, audit_log
-    from bot.changes.apply import orchestrator
-    from bot.changes.cards import ChangeCards
-    from bot.changes.models import SYSTEM_ACTOR
-    from bot.changes.proposals import Conflict, proposal_store
-    from bot.settings import get_settings
-    from bot.slack.app import slack_client
-    from bot.slack.render import changes as render
-
-    settings, store, audit = get_settings(), proposal_store(), audit_log()
-    now = datetime.fromisoformat(event["time"].replace("Z", "+00:00")) if event.get("time") else datetime.now(UTC)
-    cards = ChangeCards(slack_client())
-    done: list[str] = []
-    for due in store.awaiting_verification(now.isoformat(timespec="seconds")):
-        result = measure(due, settings)
-        try:
-            p = store.update_fields(
-                due.id, "applied", {"verification": result.summary}, unless=lambda c: bool(c.verification)
-            )
-        except Conflict:
-            continue  # another run verified it, or it was undone meanwhile
-        audit.append(
-            AuditEvent.about(
-                p,
-                "verified",
-                SYSTEM_ACTOR,
-                before={"p95_ms": round(result.before, 1)} if result.before is not None else {},
-                after={"p95_ms": round(result.after, 1)} if result.after is not None else {},
-                detail=result.summary,
-            )
-        )
-        reverted = bool(result.regression and settings.changes.auto_revert_on_regression)
-        text, blocks = render.verification_blocks(p, result, reverted=reverted)
-        cards.reply(p, text, blocks)
-        cards.refresh(p)
-        if reverted:
-            from bot.changes.autoapply import revert_automatically
-
-            revert_automatically(orchestrator(progress=cards.refresh), cards, p)
-        done.append(p.id)
-    return {"verified": done}

@@ -72,6 +72,18 @@ def already_decided(state: str, by: str, at: str) -> str:
     return f"This proposal is {escape(state)}; nothing was changed."
 
 
+def already_undoing(state: str, undo_id: str, requester: str, by: str, at: str) -> str:
+    """An Undo (or Revert, or the undo card's Approve) that came second: what became of the one undo of the change."""
+    undo = f"(`{escape(undo_id)}`)"
+    if state == "proposed":
+        return f"Already being undone: {mention(requester)} asked for it {undo}; its card is in the thread."
+    if state in ("approved", "applying"):
+        return f"Already being undone by {mention(by)} right now {undo}."
+    if state in ("applied", "rolled_back"):
+        return f"Already undone by {mention(by)} at {at} {undo}. Nothing else was changed."
+    return already_decided(state, by, at)
+
+
 # -- alarms ---------------------------------------------------------------------------------------------------------
 
 

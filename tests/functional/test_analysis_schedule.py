@@ -34,13 +34,13 @@ def test_only_new_or_changed_recommendations_are_posted(stack: Any, monkeypatch:
     def fake_analyze(service: str, kind: str | None = None, **_: Any) -> AnalysisResult:
         return AnalysisResult(service=service, recommendations=answers.pop(0))
 
-    def fake_publish(result: AnalysisResult, **_: Any) -> list[str]:
+    def fake_publish(result: AnalysisResult, channel: str) -> None:
         published.append([str(r.proposed["memory_mb"]) for r in result.recommendations])
-        return []
 
     monkeypatch.setattr(analyzer, "analyze", fake_analyze)
-    monkeypatch.setattr("bot.analysis.publish.publish_analysis", fake_publish)
-    posted = [hourly_analysis({"task": "analyze"})["services"]["monitoring-api"]["posted"] for _ in range(4)]
+    posted = [
+        hourly_analysis({"task": "analyze"}, fake_publish)["services"]["monitoring-api"]["posted"] for _ in range(4)
+    ]
     assert posted == [1, 0, 1, 0]
     assert published == [["1536"], ["2048"]]
     assert PostedFingerprints(get_settings().tables.state).load("monitoring-api") == set()

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.audit import audit_log
-from bot.changes.proposals import proposal_store
+from bot.changes.store import proposal_store
 from bot.devstack import lambdas
 from bot.settings import DEFAULT_CONFIG, reset_settings
 from tests.unit.changes import monitored

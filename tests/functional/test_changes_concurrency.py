@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 
 from bot.audit import audit_log
-from bot.changes.apply import orchestrator
 from bot.changes.authorize import Click
-from bot.changes.proposals import propose
 from bot.devstack import lambdas
 from bot.slack.app import slack_client
+from bot.slack.delivery.changes import change_orchestrator
 from bot.slack.listeners.changes import SlackDirectory
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
@@ -24,8 +23,8 @@ pytestmark = pytest.mark.functional
 
 
 def test_100_concurrent_approvals_apply_once(function: Any) -> None:
-    p = propose(memory_rec(), "perfbot", function.slack.channel_id("#perf-alerts"))
-    orch = orchestrator()
+    p = card_for(function, memory_rec())
+    orch = change_orchestrator()
     directory = SlackDirectory(slack_client())
     barrier = threading.Barrier(100)
     statuses: list[str] = []

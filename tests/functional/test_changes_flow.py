@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from bot.audit import audit_log
-from bot.changes.proposals import proposal_store
+from bot.changes.store import proposal_store
 from bot.devstack import lambdas, slack_requests
 from bot.settings import reset_settings
 from tests.unit.changes import monitored
@@ -66,14 +66,24 @@ def test_card_follows_the_change_and_undo_restores(function: Any, slack_handler:
     assert "Verification" in reply.plain_text() and "better" in reply.plain_text()
     assert "revert_change" not in str(reply.blocks)
 
+    # the undo cuts memory by a third: high risk by the kind's own rule, so Carol asks and Alice approves
     click(slack_handler, function, "undo_change", p.id, user=CAROL, message_ts=p.message_ts)
-    assert monitored.memory_of() == 1024
-    original = proposal_store().get(p.id)
-    assert original.state == "rolled_back" and "undone" in card_text(function, p)
-    undo = proposal_store().get(original.undone_by)
-    assert (undo.state, undo.before, undo.after) == ("applied", {"memory_mb": 1536}, {"memory_mb": 1024})
+    assert monitored.memory_of() == 1536
+    assert "another approver has to approve it in the thread" in ephemerals_for(function, CAROL)[-1]
+    [undo] = [q for q in proposal_store().pending() if q.undo_of == p.id]
     thread = function.slack.replies("#perf-alerts", p.message_ts)
     assert any(m.ts == undo.message_ts and "Undo" in m.plain_text() for m in thread)
+    click(slack_handler, function, "approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
+    assert monitored.memory_of() == 1024
+    original = proposal_store().get(p.id)
+    assert original.state == "rolled_back" and original.undone_by == undo.id and "undone" in card_text(function, p)
+    undo = proposal_store().get(undo.id)
+    assert (undo.state, undo.before, undo.after, undo.risk) == (
+        "applied",
+        {"memory_mb": 1536},
+        {"memory_mb": 1024},
+        "high",
+    )
     actions = [e.action for e in audit_log().for_change(p.id)]
     assert actions == ["proposed", "approved", "applied", "verified", "undo_requested", "rolled_back"]
     assert audit_log().verify_chain().ok
@@ -125,7 +135,7 @@ def test_reject(function: Any, slack_handler: Any) -> None:
 
 
 def test_regression_offers_a_one_click_revert(function: Any, slack_handler: Any) -> None:
-    p = card_for(function, memory_rec())
+    p = card_for(function, memory_rec(before=1024, after=1280))  # its revert, back to 1024 MB, is medium risk
     click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
     applied = proposal_store().get(p.id)
     put_durations(datetime.fromisoformat(applied.applied_at), before_ms=800, after_ms=1200)
@@ -151,7 +161,7 @@ def test_auto_revert_when_configured(
     (tmp_path / "perfbot.yml").write_text(yaml.safe_dump(config))
     monkeypatch.setenv("PERFBOT_CONFIG", str(tmp_path / "perfbot.yml"))
     reset_settings()
-    p = card_for(function, memory_rec())
+    p = card_for(function, memory_rec(before=1024, after=1280))  # its revert is medium risk: perfbot may apply it
     click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
     applied = proposal_store().get(p.id)
     put_durations(datetime.fromisoformat(applied.applied_at), before_ms=800, after_ms=1200)
@@ -166,7 +176,7 @@ def test_auto_revert_when_configured(
 
 def test_published_recommendations_become_proposals_with_cards(function: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.analysis.models import AnalysisResult
-    from bot.analysis.publish import publish_recommendations
+    from bot.slack.delivery.analysis import publish_recommendations
 
     result = AnalysisResult(service="monitoring-api", recommendations=[memory_rec(), memory_rec(risk="low")])
     posted = publish_recommendations(result, channel="#perf-alerts", requester_id=ALICE)
@@ -184,8 +194,8 @@ def test_low_risk_auto_apply_when_configured(function: Any, monkeypatch: pytest.
     import yaml
 
     from bot.analysis.models import AnalysisResult
-    from bot.analysis.publish import publish_recommendations
     from bot.settings import DEFAULT_CONFIG
+    from bot.slack.delivery.analysis import publish_recommendations
 
     config = yaml.safe_load(DEFAULT_CONFIG.read_text())
     config["changes"]["auto_apply_low_risk"] = True

@@ -8,7 +8,7 @@ Importing this package registers every kind, so an incomplete one fails here, at
 from __future__ import annotations
 
 from bot.changes.kinds.base import ChangeKind, IncompleteKind, Number, ValueProblem, WholeNumber
-from bot.changes.kinds.handler import ChangeHandler, InvalidChange, as_int, split_qualified
+from bot.changes.kinds.handler import ChangeHandler, InvalidChange, as_int, same_values, split_qualified
 from bot.changes.kinds.registry import (
     KIND_MODULES,
     UnknownKind,
@@ -48,6 +48,7 @@ __all__ = [
     "load_kinds",
     "register",
     "registered",
+    "same_values",
     "split_qualified",
     "unregister",
 ]

@@ -38,6 +38,21 @@ class ChangeHandler(ABC):
         return self.read_current(target)
 
 
+def same_values(expected: Values, live: Values) -> bool:
+    """Every field of ``expected`` that AWS reports has the same value (numbers compared as numbers): the drift check
+    before a change and the read-back after it."""
+    return all(_same(value, live[key]) for key, value in expected.items() if key in live)
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    try:
+        return float(str(a)) == float(str(b))
+    except ValueError:
+        return str(a) == str(b)
+
+
 def as_int(values: Values, key: str, *, low: int, high: int | None = None) -> int:
     """An integer field within [low, high], or InvalidChange saying which rule it broke."""
     raw = values.get(key)

@@ -15,7 +15,7 @@ CAROL = "U0APPROVER2"  # the second approver in the shipped perfbot.yml
 def run(stage: DemoStage) -> None:
     from bot.audit import audit_log
     from bot.changes.kinds import describe_values, handler_for
-    from bot.changes.proposals import proposal_store
+    from bot.changes.store import proposal_store
 
     stage.emu.add_user(CAROL, "carol", "Carol Approver")
     p = _a_pending_proposal(stage)
@@ -49,8 +49,15 @@ def run(stage: DemoStage) -> None:
     stage.say("Alice asks for the change's audit trail: `/perf audit " + p.id + "`")
     stage.slash(f"audit {p.id}")
 
-    stage.say("Carol clicks Undo on the card")
+    stage.say("Carol clicks Undo on the card — twice, and Slack re-sends a click: one undo, applied once")
     stage.click("undo_change", p.id, user=CAROL, message_ts=p.message_ts)
+    stage.click("undo_change", p.id, user=CAROL, message_ts=p.message_ts)
+    stage.click("undo_change", p.id, user=CAROL, message_ts=p.message_ts, retry_num=1)
+    undos = [q for q in proposal_store().pending() if q.undo_of == p.id]
+    if undos:
+        [undo] = undos
+        stage.say(f"The undo ({describe_values(p.kind, undo.after)}) is high-risk by its own rule: Alice approves it")
+        stage.click("approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
     restored = live.read_current(p.target)
     stage.check(_same(restored, p.before), f"Undo left {restored}, expected {p.before}")
     stage.check(proposal_store().get(p.id).state == "rolled_back", "the original change is not marked rolled back")
@@ -67,7 +74,7 @@ def run(stage: DemoStage) -> None:
 
 def _a_pending_proposal(stage: DemoStage) -> Any:
     """The newest card from the analysis chapter; run `/perf analyze` if there is none yet."""
-    from bot.changes.proposals import proposal_store
+    from bot.changes.store import proposal_store
 
     for attempt in range(2):
         pending = [p for p in proposal_store().pending() if p.message_ts]
@@ -110,6 +117,6 @@ def _simulate_after(stage: DemoStage, p: Any) -> None:
 
 
 def _same(live: dict[str, Any], expected: dict[str, Any]) -> bool:
-    from bot.changes.apply import same_values
+    from bot.changes.kinds import same_values
 
     return same_values(expected, live)

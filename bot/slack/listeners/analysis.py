@@ -54,9 +54,9 @@ def parse_analyze_args(args: list[str], kinds: tuple[str, ...], services: list[s
 )
 def analyze_command(inv: Invocation) -> Reply:
     from bot.analysis.analyzer import analyze
-    from bot.analysis.publish import publish_recommendations
     from bot.changes.kinds import kind_names
     from bot.settings import get_settings
+    from bot.slack.delivery.analysis import publish_recommendations
     from bot.slack.messages import cards_posted_elsewhere
     from bot.slack.render.analysis import summary_blocks, summary_text
     from bot.slack.render.kit import context, fit
@@ -64,18 +64,18 @@ def analyze_command(inv: Invocation) -> Reply:
     settings = get_settings()
     kind, service = parse_analyze_args(inv.args, kind_names(), settings.service_names)
     # cards need a channel perfbot can post in (and approvers can act in): the digest channel when not here
-    cards_channel = inv.channel_id if inv.postable else settings.slack.digest_channel
+    channel = inv.channel_id if inv.postable else settings.slack.digest_channel
     blocks: list[dict[str, Any]] = []
     texts = []
     for name in [service] if service else settings.service_names:
         result = analyze(name, kind)
-        publish_recommendations(result, channel=cards_channel, requester_id=inv.user_id)
+        publish_recommendations(result, channel=channel, requester_id=inv.user_id)
         blocks += summary_blocks(result)
         texts.append(summary_text(result))
     if not texts:
         raise UsageError("No services are configured in perfbot.yml.")
     if not inv.postable:
-        blocks.append(context(cards_posted_elsewhere(cards_channel)))
+        blocks.append(context(cards_posted_elsewhere(channel)))
     return Reply(text=" · ".join(texts), blocks=fit(blocks))
 
 
@@ -94,8 +94,8 @@ def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest,
         return  # Slack re-sent a click we already acknowledged: the first delivery is doing the work
     from bot.analysis.alarm_context import alarm_context
     from bot.analysis.analyzer import analyze
-    from bot.analysis.publish import publish_analysis
     from bot.settings import get_settings
+    from bot.slack.delivery.analysis import publish_analysis
 
     alarm_name = str(((body.get("actions") or [{}])[0]).get("value") or "")
     user = str((body.get("user") or {}).get("id") or "")

@@ -74,56 +74,42 @@ def _click(body: dict[str, Any], context: BoltContext) -> tuple[str, Any]:
 
 
 def _tell(respond: Respond, outcome: Any) -> None:
-    """Refusals and lost races get an ephemeral answer; everything else shows on the card itself."""
+    """Refusals, lost races and an undo waiting for a second approver get an ephemeral answer; everything else
+    shows on the card itself."""
+    p = outcome.proposal
     if outcome.status == "refused" and outcome.refusal is not None:
-        respond(text=messages.refused(outcome.refusal.message), response_type="ephemeral", replace_original=False)
-    elif outcome.status == "already" and outcome.proposal is not None:
-        p = outcome.proposal
+        text = messages.refused(outcome.refusal.message)
+    elif outcome.status == "pending" and p is not None:
+        text = messages.undo_needs_another_approver(p.id)
+    elif outcome.status == "already" and p is not None and p.is_undo:
+        text = messages.already_undoing(p.state, p.id, p.requester, p.approved_by, iso_date(p.applied_at))
+    elif outcome.status == "already" and p is not None:
         text = messages.already_decided(p.state, p.approved_by, iso_date(p.applied_at))
-        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        return
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def run_approve(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-    from bot.changes.apply import orchestrator
-    from bot.changes.cards import ChangeCards
+    from bot.slack.delivery.changes import change_orchestrator
 
     proposal_id, click = _click(body, context)
-    cards = ChangeCards(client)
-    _tell(respond, orchestrator(progress=cards.refresh).approve(proposal_id, click, _directory_of(client)))
+    _tell(respond, change_orchestrator(client).approve(proposal_id, click, _directory_of(client)))
 
 
 def run_reject(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-    from bot.changes.apply import orchestrator
-    from bot.changes.cards import ChangeCards
-    from bot.changes.decisions import reject
+    from bot.slack.delivery.changes import change_orchestrator
 
     proposal_id, click = _click(body, context)
-    cards = ChangeCards(client)
-    outcome = reject(orchestrator(progress=cards.refresh), proposal_id, click, _directory_of(client))
-    if outcome.status == "rejected" and outcome.proposal is not None:
-        cards.refresh(outcome.proposal)
-    _tell(respond, outcome)
+    _tell(respond, change_orchestrator(client).reject(proposal_id, click, _directory_of(client)))
 
 
 def run_undo(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-    """Undo (and Revert after a regression): a new inverse proposal, its card in the thread, approved by the clicker."""
-    from bot.changes.apply import orchestrator
-    from bot.changes.cards import ChangeCards
-    from bot.changes.decisions import request_undo
+    """Undo, and Revert after a regression: one undo per change however often it is clicked (or Slack retries)."""
+    from bot.slack.delivery.changes import change_orchestrator
 
     original_id, click = _click(body, context)
-    cards = ChangeCards(client)
-    orch = orchestrator(progress=cards.refresh)
-    directory = _directory_of(client)
-    outcome, undo = request_undo(orch, original_id, click, directory)
-    if undo is None or outcome.proposal is None:
-        _tell(respond, outcome)
-        return
-    undo = cards.post(undo, thread_ts=outcome.proposal.message_ts or None)
-    if undo.risk == "high":  # two-person rule: the clicker requested this undo, someone else approves it
-        respond(text=messages.undo_needs_another_approver(undo.id), response_type="ephemeral", replace_original=False)
-        return
-    _tell(respond, orch.approve(undo.id, click, directory))
+    _tell(respond, change_orchestrator(client).undo(original_id, click, _directory_of(client)))
 
 
 @subcommand(
@@ -133,7 +119,7 @@ def run_undo(body: dict[str, Any], client: WebClient, respond: Respond, context:
 )
 def audit_command(inv: Invocation) -> Reply:
     from bot.audit import audit_log
-    from bot.changes.proposals import UnknownProposal, proposal_store
+    from bot.changes.store import UnknownProposal, proposal_store
     from bot.slack.render import changes as render
 
     arg = inv.args[0] if inv.args else str(DEFAULT_AUDIT_EVENTS)

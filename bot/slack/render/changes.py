@@ -146,14 +146,22 @@ def card(p: Proposal) -> tuple[str, list[Block]]:
     return fallback(f"{title(p)} ({p.state})"), fit(_body(p) + _status(p))
 
 
-def verification_blocks(p: Proposal, v: Verification, *, reverted: bool) -> tuple[str, list[Block]]:
+def verification_blocks(p: Proposal, v: Verification, *, revert: Proposal | None) -> tuple[str, list[Block]]:
+    """The verification reply; ``revert`` is the undo perfbot started by itself after a regression (auto-revert)."""
     icon = ":chart_with_downwards_trend:" if v.regression else ":white_check_mark:"
     text = f"{icon} *Verification* of `{p.id}` ({_title(p.kind)} {escape(p.target)}): {escape(v.summary)}"
     blocks = [section(text)]
-    if v.regression and not reverted and p.state == "applied":
+    if v.regression and revert is None and p.state == "applied":
         dialog = confirm("Revert this change?", f"Restore {escape(describe_values(p.kind, p.before))}.", ok="Revert")
         blocks.append(actions(button("Revert", REVERT, p.id, style="danger", confirm_dialog=dialog)))
-    if reverted:
+    elif revert is not None and revert.risk == "high":
+        blocks.append(
+            context(
+                f"Reverting (changes.auto_revert_on_regression): the revert `{revert.id}` is high-risk, so an approver "
+                "has to approve it in this thread."
+            )
+        )
+    elif revert is not None:
         blocks.append(context("Reverted automatically (changes.auto_revert_on_regression)."))
     return fallback(f"Verification of {p.id}: {v.summary}"), blocks
 

@@ -6,8 +6,7 @@ import time
 from typing import Any, ClassVar
 
 from bot.analysis.models import Impact, Recommendation
-from bot.changes.models import Proposal
-from bot.changes.proposals import new_id
+from bot.changes.models import Proposal, new_id
 
 
 def memory_rec(before: int = 1024, after: int = 1536, risk: str = "medium") -> Recommendation:

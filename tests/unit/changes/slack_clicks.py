@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.analysis.models import Recommendation
-from bot.changes.cards import ChangeCards
 from bot.changes.models import Proposal
-from bot.changes.proposals import propose
+from bot.changes.store import proposal_store
 from bot.devstack import lambdas, slack_requests
 
 CHANNEL = "#perf-alerts"
@@ -16,15 +15,18 @@ ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"  # two approvers of th
 
 def card_for(stack: Any, rec: Recommendation, requester: str = "perfbot", channel: str = CHANNEL) -> Proposal:
     """Store ``rec`` as a proposal and post its card, as publish_recommendations does."""
-    from bot.slack.app import slack_client
+    from bot.slack.delivery.changes import change_orchestrator
 
-    return ChangeCards(slack_client()).post(propose(rec, requester, stack.slack.channel_id(channel)))
+    return change_orchestrator().propose(rec, requester, stack.slack.channel_id(channel))
 
 
 def post_card(stack: Any, p: Proposal) -> Proposal:
+    """Post the card of a proposal a test stored itself (expired, interrupted…) and record where it is."""
     from bot.slack.app import slack_client
+    from bot.slack.delivery.changes import SlackChangeNotifier
 
-    return ChangeCards(slack_client()).post(p)
+    where = SlackChangeNotifier(slack_client()).post(p)
+    return proposal_store().update_fields(p.id, p.state, {"channel": where.channel, "message_ts": where.ts})
 
 
 def click_event(

@@ -58,15 +58,19 @@ def test_card_follows_the_states() -> None:
     assert "Applying failed" in text and "&lt;boom&gt;" in text and buttons(render.card(failed)[1]) == []
 
 
-def test_regression_offers_revert_only_when_not_reverted() -> None:
+def test_regression_offers_revert_only_when_not_reverting_by_itself() -> None:
     p = proposal(state="applied")
     regression = Verification("Duration p95", 800, 1200, True, "worse")
-    assert [b["action_id"] for b in buttons(render.verification_blocks(p, regression, reverted=False)[1])] == [
+    assert [b["action_id"] for b in buttons(render.verification_blocks(p, regression, revert=None)[1])] == [
         "revert_change"
     ]
-    assert buttons(render.verification_blocks(p, regression, reverted=True)[1]) == []
+    revert = proposal(undo_of=p.id, risk="medium")
+    assert buttons(render.verification_blocks(p, regression, revert=revert)[1]) == []
+    assert "Reverted automatically" in dump(render.verification_blocks(p, regression, revert=revert)[1])
+    waiting = dump(render.verification_blocks(p, regression, revert=revert.model_copy(update={"risk": "high"}))[1])
+    assert "high-risk" in waiting and revert.id in waiting
     fine = Verification("Duration p95", 800, 600, False, "better")
-    assert buttons(render.verification_blocks(p, fine, reverted=False)[1]) == []
+    assert buttons(render.verification_blocks(p, fine, revert=None)[1]) == []
 
 
 def test_long_audit_listings_stay_within_slack_limits() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,11 +21,9 @@ from bot.analysis.prompt import system_prompt, tool_config, user_message
 from bot.analysis.rule_context import RuleContext
 from bot.analysis.rules import run_rules
 from bot.aws.cloudwatch import MetricQuery, Series
-from bot.changes.apply import orchestrator
 from bot.changes.authorize import Click
-from bot.changes.decisions import request_undo
 from bot.changes.kinds import ChangeHandler, ChangeKind, InvalidChange, WholeNumber, as_int, kind_names, registered
-from bot.changes.proposals import propose
+from bot.changes.orchestrator import ChangeOrchestrator
 from bot.changes.verify import measure
 from bot.settings import MaxStep, Settings, load_settings
 from bot.slack.listeners.analysis import parse_analyze_args
@@ -34,6 +31,7 @@ from bot.slack.render import changes as cards
 from bot.slack.render.analysis import summary_blocks
 from tests.unit.analysis.factories import FUNCTION, SERVICE, context, healthy_inputs, healthy_lambda
 from tests.unit.changes.factories import FakeDirectory
+from tests.unit.changes.fakes import flow
 
 # -- the toy kind: everything it needs, in one place ------------------------------------------------------------
 
@@ -188,15 +186,18 @@ class RecordingCloudWatch:
         return {"m0": Series("m0", "", times, [4.0] * 5 + [1.0] * 5)}
 
 
-def test_card_apply_verify_and_undo_through_the_orchestrator(stack: Any) -> None:
+def test_card_apply_verify_and_undo_through_the_orchestrator() -> None:
     FUNCTIONS[FUNCTION] = 3
-    p = propose(toy_rec(6), "perfbot", "C0PERFALRT")
+    f = flow()
+    orch = ChangeOrchestrator(
+        f.orch.settings, f.store, f.audit, f.notifier
+    )  # the kind's own handler, from the registry
+    p = orch.propose(toy_rec(6), "perfbot", "C0PERFALRT")
     text, blocks = cards.card(p)
     card = json.dumps(blocks, ensure_ascii=False)
     assert "Proposed change: Lambda timeout — monitoring-api-dev" in text
     assert "*Now*\\n3 s" in card and "*Proposed*\\n6 s" in card
 
-    orch = orchestrator()
     outcome = orch.approve(p.id, CLICK, FakeDirectory())
     assert outcome.status == "applied" and FUNCTIONS[FUNCTION] == 6
     applied = orch.store.get(p.id)
@@ -210,6 +211,10 @@ def test_card_apply_verify_and_undo_through_the_orchestrator(stack: Any) -> None
     ]
     assert verdict.metric == "Errors Sum" and not verdict.regression
 
-    _, undo = request_undo(orch, p.id, CLICK, FakeDirectory())
-    assert undo is not None and (undo.before, undo.after) == ({"timeout_s": 6}, {"timeout_s": 3})
-    assert orch.approve(undo.id, CLICK, FakeDirectory()).status == "applied" and FUNCTIONS[FUNCTION] == 3
+    # the undo lowers the timeout: high risk by the kind's own rule, so another approver approves it
+    pending = orch.undo(p.id, CLICK, FakeDirectory())
+    undo = pending.proposal
+    assert pending.status == "pending" and undo is not None
+    assert (undo.before, undo.after, undo.risk) == ({"timeout_s": 6}, {"timeout_s": 3}, "high")
+    other = Click(user="U0APPROVER2", channel_id="C0PERFALRT")
+    assert orch.approve(undo.id, other, FakeDirectory()).status == "applied" and FUNCTIONS[FUNCTION] == 3

@@ -1,0 +1,399 @@
+"""The change orchestrator: every move of a proposal, one short state machine over three ports.
+
+Shaped like Powertools' idempotency handler: each step is claimed by a conditional write (only one click, retry or
+schedule run can win it); whoever loses reads what is stored and reports that instead.
+
+    propose ─▶ proposed ─approve─▶ approved ─▶ applying ─▶ applied ─verify─▶ applied (verified)
+                  │                   └─drift─▶ failed        └─▶ failed          │
+                  ├─reject─▶ rejected                                    undo / revert: a new proposal
+                  └─expire─▶ expired      (applying too long: expire ─▶ failed)   └─ applied ─▶ original rolled_back
+
+Ports: :class:`~bot.changes.store.ProposalStore`, :class:`~bot.audit.AuditLog` and
+:class:`~bot.changes.notifier.ChangeNotifier`. Each kind's apply side comes from the kinds registry, verification
+measures through CloudWatch; both are injectable, so the whole flow runs in memory in the unit tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from bot.analysis.models import Recommendation, Values
+from bot.audit import Action, AuditEvent, AuditLog, audit_log
+from bot.aws.clients import AwsError
+from bot.changes.authorize import UNKNOWN, Click, Directory, Refusal, authorize, authorize_decider
+from bot.changes.kinds import ChangeHandler, handler_for, same_values
+from bot.changes.models import (
+    AUTO_APPLY_ACTOR,
+    AUTO_REVERT_ACTOR,
+    SYSTEM_ACTOR,
+    Proposal,
+    State,
+    from_recommendation,
+    now_iso,
+)
+from bot.changes.notifier import ChangeNotifier
+from bot.changes.store import Conflict, ProposalError, ProposalStore, UnknownProposal, proposal_store
+from bot.changes.undo import inverse_proposal
+from bot.changes.verify import Verification, measure
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["applied", "failed", "drift", "refused", "already", "rejected", "pending"]
+INTERRUPTED_AFTER = timedelta(minutes=30)  # longer than any handler waits (cache clusters take the longest)
+MAX_UNDO_ATTEMPTS = 20  # undos of one change that may end rejected, expired or failed before perfbot stops trying
+
+
+@dataclass
+class Outcome:
+    """What a decision came to. ``already``: someone else's click or run decided first (``proposal`` says what is
+    stored); ``pending``: a high-risk undo waits for an approver other than the one who asked for it."""
+
+    status: Status
+    proposal: Proposal | None
+    refusal: Refusal | None = None
+
+
+@dataclass
+class Expiry:
+    expired: list[str] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)
+
+
+class ChangeOrchestrator:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ProposalStore,
+        audit: AuditLog,
+        notifier: ChangeNotifier,
+        *,
+        handlers: Callable[[str], ChangeHandler] = handler_for,
+        measure_change: Callable[[Proposal], Verification] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.audit = audit
+        self.notifier = notifier
+        self._handlers = handlers
+        self._measure = measure_change or (lambda p: measure(p, self.settings))
+
+    # -- propose ------------------------------------------------------------------------------------------------
+
+    def propose(self, rec: Recommendation, requester: str, channel: str, *, thread_ts: str | None = None) -> Proposal:
+        """Store ``rec`` as a pending proposal, audit it and post its card; a low-risk one applies at once when
+        ``changes.auto_apply_low_risk`` is on (never medium or high risk, never an undo)."""
+        p = self.store.create(from_recommendation(rec, requester, channel, self.settings.changes.proposal_ttl_h))
+        self._record("proposed", p, Click(requester, channel), detail=f"risk {p.risk}; {p.rationale[:300]}")
+        logger.info("proposal_created", extra={"proposal": p.id, "kind": p.kind, "target": p.target})
+        p = self._post(p, thread_ts)
+        if self.settings.changes.auto_apply_low_risk and p.risk == "low" and p.state == "proposed" and not p.is_undo:
+            return self._approve_as(p, AUTO_APPLY_ACTOR).proposal or p
+        return p
+
+    def _post(self, p: Proposal, thread_ts: str | None) -> Proposal:
+        """Post the card and remember where it is (channel ID and ts), whatever state a fast click moved it to."""
+        where = self.notifier.post(p, thread_ts=thread_ts)
+        fields = {"channel": where.channel, "message_ts": where.ts}
+        state: State = "proposed"
+        for _ in range(3):
+            try:
+                return self.store.update_fields(p.id, state, fields)
+            except Conflict as moved:
+                logger.warning("card_posted_after_decision", extra={"proposal": p.id, "state": moved.current.state})
+                state = moved.current.state
+        return self.store.get(p.id).model_copy(update=fields)
+
+    # -- decide -------------------------------------------------------------------------------------------------
+
+    def approve(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
+        proposal = self._find(proposal_id)
+        refusal = authorize(proposal, click, self.settings, directory)  # even on a decided card: record who tried
+        if refusal is not None or proposal is None:
+            return self._refuse(proposal_id, proposal, click, refusal or UNKNOWN)
+        if proposal.state != "proposed":
+            return Outcome("already", proposal)
+        fields = {"approved_by": click.user, "approved_at": now_iso()}
+        try:
+            approved = self.store.transition(proposal.id, "proposed", "approved", fields, before_deadline=True)
+        except Conflict as lost:
+            late = authorize(lost.current, click, self.settings, directory) if lost.current.expired else None
+            if late is not None:
+                return self._refuse(proposal_id, lost.current, click, late)
+            return Outcome("already", lost.current)  # another click won; it applies, this one reports
+        self._record("approved", approved, click, detail=f"risk {approved.risk}")
+        return self._apply(approved, click)
+
+    def _approve_as(self, proposal: Proposal, actor: str) -> Outcome:
+        """Approve without a human (configured auto-apply, auto-revert); still conditional and audited."""
+        click = Click(user=actor, channel_id=proposal.channel)
+        fields = {"approved_by": actor, "approved_at": now_iso()}
+        try:
+            approved = self.store.transition(proposal.id, "proposed", "approved", fields)
+        except Conflict as lost:
+            return Outcome("already", lost.current)
+        self._record("approved", approved, click, detail="approved automatically by configuration")
+        return self._apply(approved, click)
+
+    def reject(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
+        """Approvers may reject, and a requester may withdraw their own proposal; conditional like approval."""
+        proposal = self._find(proposal_id)
+        if proposal is None:
+            return self._refuse(proposal_id, None, click, UNKNOWN)
+        if proposal.state != "proposed":
+            return Outcome("already", proposal)
+        withdrawn = click.user == proposal.requester
+        refusal = None if withdrawn else authorize_decider(proposal, click, self.settings, directory)
+        if refusal is not None:
+            return self._refuse(proposal_id, proposal, click, refusal)
+        fields = {"approved_by": click.user, "finished_at": now_iso()}
+        try:
+            rejected = self.store.transition(proposal.id, "proposed", "rejected", fields)
+        except Conflict as lost:
+            return Outcome("already", lost.current)
+        self._record("rejected", rejected, click)
+        self.notifier.refresh(rejected)
+        return Outcome("rejected", rejected)
+
+    def _refuse(self, proposal_id: str, proposal: Proposal | None, click: Click, refusal: Refusal) -> Outcome:
+        self.audit.append(
+            AuditEvent(
+                action="refused",
+                actor=click.user,
+                change_id=proposal_id[:64],
+                kind=proposal.kind if proposal else "",
+                resource=proposal.target if proposal else "",
+                source=proposal.source if proposal else "",
+                channel=click.channel_id,
+                slack_request_ids=click.slack_ids,
+                detail=f"{refusal.reason}: {refusal.message}",
+            )
+        )
+        return Outcome("refused", proposal, refusal)
+
+    # -- apply --------------------------------------------------------------------------------------------------
+
+    def _apply(self, proposal: Proposal, click: Click) -> Outcome:
+        """Drift check, handler, read-back; never leaves the proposal in ``applying``."""
+        handler = self._handlers(proposal.kind)
+        try:
+            live = handler.read_current(proposal.target)
+        except Exception as exc:
+            return self._fail(proposal, "approved", click, f"could not read the live value: {exc}", {})
+        if not same_values(proposal.before, live):
+            fields = {"error": "drift", "live": live, "finished_at": now_iso()}
+            failed = self.store.transition(proposal.id, "approved", "failed", fields)
+            self._record("drift", failed, click, after=live, detail="live value differs from the proposal's before")
+            self.notifier.refresh(failed)
+            return Outcome("drift", failed)
+        try:
+            handler.validate(proposal.target, proposal.after)
+        except Exception as exc:
+            return self._fail(proposal, "approved", click, f"not a valid change: {exc}", live)
+        applying = self.store.transition(proposal.id, "approved", "applying")
+        self.notifier.refresh(applying)
+        request_ids: list[str] = []
+        try:
+            request_ids = handler.apply(proposal.target, proposal.after)
+            handler.wait_until_done(proposal.target)
+            back = handler.read_back(proposal.target)
+        except Exception as exc:
+            if not isinstance(exc, AwsError):
+                logger.exception("change_apply_crashed", extra={"proposal": proposal.id})
+            if isinstance(exc, AwsError) and exc.request_id:
+                request_ids.append(exc.request_id)
+            return self._fail(applying, "applying", click, str(exc), read_safely(handler, proposal), request_ids)
+        if not same_values(proposal.after, back):
+            return self._fail(applying, "applying", click, "AWS reports a different value after the change", back)
+        return self._succeed(applying, click, back, request_ids)
+
+    def _succeed(self, applying: Proposal, click: Click, back: Values, request_ids: list[str]) -> Outcome:
+        applied_at = datetime.now(UTC)
+        due = applied_at + timedelta(minutes=self.settings.changes.verify_after_min)
+        fields = {
+            "applied_at": applied_at.isoformat(timespec="seconds"),
+            "finished_at": applied_at.isoformat(timespec="seconds"),
+            "read_back": back,
+            "aws_request_ids": request_ids,
+            "verify_due_at": due.isoformat(timespec="seconds"),
+        }
+        applied = self.store.transition(applying.id, "applying", "applied", fields)
+        self._record("applied", applied, click, after=back, aws_request_ids=request_ids)
+        if applied.undo_of:
+            self._roll_back_original(applied, click)
+        self.notifier.refresh(applied)
+        return Outcome("applied", applied)
+
+    def _roll_back_original(self, undo: Proposal, click: Click) -> None:
+        try:
+            original = self.store.transition(undo.undo_of, "applied", "rolled_back", {"undone_by": undo.id})
+        except (Conflict, UnknownProposal) as exc:
+            logger.warning("undo_original_not_applied", extra={"undo": undo.id, "error": str(exc)})
+            return
+        self._record("rolled_back", original, click, detail=f"undone by {undo.id}")
+        self.notifier.refresh(original)
+
+    def _fail(
+        self,
+        proposal: Proposal,
+        state: Literal["approved", "applying"],
+        click: Click,
+        error: str,
+        live: Values,
+        request_ids: list[str] | None = None,
+    ) -> Outcome:
+        fields = {"error": error[:1000], "live": live, "aws_request_ids": request_ids or [], "finished_at": now_iso()}
+        failed = self.store.transition(proposal.id, state, "failed", fields)
+        self._record("failed", failed, click, after=live, detail=error[:1000], aws_request_ids=request_ids or [])
+        self.notifier.refresh(failed)
+        return Outcome("failed", failed)
+
+    # -- verify -------------------------------------------------------------------------------------------------
+
+    def verify(self, now: datetime) -> list[str]:
+        """Verify every applied change whose time has come (once each); returns their ids."""
+        return [p.id for p in self.store.awaiting_verification(now.isoformat(timespec="seconds")) if self._verify(p)]
+
+    def _verify(self, due: Proposal) -> bool:
+        result = self._measure(due)
+        try:
+            p = self.store.update_fields(
+                due.id, "applied", {"verification": result.summary}, unless=lambda c: bool(c.verification)
+            )
+        except Conflict:
+            return False  # another run verified it, or it was undone meanwhile
+        self.audit.append(
+            AuditEvent.about(
+                p,
+                "verified",
+                SYSTEM_ACTOR,
+                before={"p95_ms": round(result.before, 1)} if result.before is not None else {},
+                after={"p95_ms": round(result.after, 1)} if result.after is not None else {},
+                detail=result.summary,
+            )
+        )
+        revert = None
+        if result.regression and self.settings.changes.auto_revert_on_regression:
+            revert, created = self._claim_undo(
+                p, Click(AUTO_REVERT_ACTOR, p.channel), "regression found by verification"
+            )
+            revert = revert if created else None  # someone is undoing it already
+        self.notifier.verified(p, result, revert=revert)
+        self.notifier.refresh(p)
+        if revert is not None:
+            self._start_undo(p, revert, lambda undo: self._approve_as(undo, AUTO_REVERT_ACTOR))
+        return True
+
+    # -- expire -------------------------------------------------------------------------------------------------
+
+    def expire(self, now: datetime | None = None) -> Expiry:
+        """Pending proposals past their deadline become expired; applies interrupted by a crash (still ``applying``
+        long after approval) become failed, with the resource reported as AWS shows it. Both audited."""
+        now = now or datetime.now(UTC)
+        report = Expiry()
+        for p in self.store.pending(due_before=int(now.timestamp())):
+            try:
+                gone = self.store.transition(p.id, "proposed", "expired", {"finished_at": now_iso()})
+            except Conflict:
+                continue  # approved or rejected at the last moment
+            self._record("expired", gone, Click(SYSTEM_ACTOR, gone.channel), detail="deadline passed")
+            self.notifier.refresh(gone)
+            report.expired.append(gone.id)
+        cutoff = (now - INTERRUPTED_AFTER).isoformat(timespec="seconds")
+        for p in self.store.applying_since(cutoff):
+            live = read_safely(self._handlers(p.kind), p)
+            try:
+                self._fail(p, "applying", Click(SYSTEM_ACTOR, p.channel), "interrupted while applying", live)
+            except Conflict:
+                continue
+            report.interrupted.append(p.id)
+        return report
+
+    # -- undo and revert ----------------------------------------------------------------------------------------
+
+    def undo(self, original_id: str, click: Click, directory: Directory) -> Outcome:
+        """Undo (and Revert after a regression): the inverse proposal, its card in the original's thread, approved by
+        the clicker — unless it is high risk, then another approver approves it there. One undo per change, whatever
+        the clicks: a second one is told what became of the first."""
+        original = self._find(original_id)
+        if original is None:
+            return self._refuse(original_id, None, click, UNKNOWN)
+        if original.state != "applied":
+            return Outcome("already", self._find(original.undone_by) or original)
+        refusal = authorize_decider(original, click, self.settings, directory)
+        if refusal is not None:
+            return self._refuse(original_id, original, click, refusal)
+        undo, created = self._claim_undo(original, click)
+        if not created:
+            return Outcome("already", undo)
+        return self._start_undo(original, undo, lambda p: self.approve(p.id, click, directory))
+
+    def _claim_undo(self, original: Proposal, click: Click, why: str = "") -> tuple[Proposal, bool]:
+        """(the undo of ``original``, True) when this call created it; (the undo under way, False) when another did."""
+        for attempt in range(MAX_UNDO_ATTEMPTS):
+            candidate = inverse_proposal(original, click.user, self.settings.changes.proposal_ttl_h, attempt)
+            try:
+                undo = self.store.create(candidate)
+            except Conflict as taken:
+                if taken.current.abandoned:
+                    continue  # that undo was rejected, expired or failed: the next attempt has its own id
+                return taken.current, False
+            self.audit.append(
+                AuditEvent.about(
+                    undo,
+                    "undo_requested",
+                    click.user,
+                    change_id=original.id,  # recorded on the change being undone
+                    channel=click.channel_id,
+                    slack_request_ids=click.slack_ids,
+                    detail="; ".join(filter(None, [why, f"undo proposal {undo.id}"])),
+                )
+            )
+            self._record("proposed", undo, click, detail=f"undo of {original.id}; risk {undo.risk}")
+            return undo, True
+        raise ProposalError(f"{original.id} was undone {MAX_UNDO_ATTEMPTS} times without success; not trying again")
+
+    def _start_undo(self, original: Proposal, undo: Proposal, approve: Callable[[Proposal], Outcome]) -> Outcome:
+        undo = self._post(undo, original.message_ts or None)
+        if undo.risk == "high":  # two-person rule: whoever asked for this undo cannot approve it too
+            return Outcome("pending", undo)
+        return approve(undo)
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _find(self, proposal_id: str) -> Proposal | None:
+        try:
+            return self.store.get(proposal_id) if proposal_id else None
+        except UnknownProposal:
+            return None
+
+    def _record(self, action: Action, p: Proposal, click: Click, *, after: Values | None = None, **extra: Any) -> None:
+        self.audit.append(
+            AuditEvent.about(
+                p,
+                action,
+                click.user,
+                after=dict(p.after if after is None else after),
+                channel=click.channel_id,
+                slack_request_ids=click.slack_ids,
+                **extra,
+            )
+        )
+
+
+def read_safely(handler: ChangeHandler, proposal: Proposal) -> Values:
+    """The resource as it is after a failure, so the card reports it exactly; {} if even that fails."""
+    try:
+        return handler.read_current(proposal.target)
+    except Exception:
+        logger.warning("read_after_failure_failed", extra={"proposal": proposal.id})
+        return {}
+
+
+def orchestrator(notifier: ChangeNotifier) -> ChangeOrchestrator:
+    """The orchestrator on the configured state and audit tables."""
+    return ChangeOrchestrator(get_settings(), proposal_store(), audit_log(), notifier)
