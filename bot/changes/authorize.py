@@ -1,10 +1,15 @@
 """Who may decide on a proposal, and where: code-enforced, whatever the card looked like.
 
-Rules: the clicker is an approver (a configured user id or a member of a configured Slack user group); the click
-comes from an allowed channel (``approvers.channels``, default the alarm and digest channels — compared by channel ID,
-so a renamed channel or a look-alike name cannot pass); a high-risk change
-needs an approver other than its requester (and the card shows a confirm dialog); expired or unknown proposals
-cannot be approved. Every refusal is explained to the clicker and recorded in the audit log.
+Who: the clicker is an approver (a configured user id or a member of a configured Slack user group); a high-risk
+change needs an approver other than its requester (and the card shows a confirm dialog); expired or unknown
+proposals cannot be approved. A requester may withdraw (reject) their own proposal.
+
+Where — a card is decided where it was posted: a click counts when it comes from the channel the card was posted in
+(the proposal stores that channel's ID) and that channel is an approval channel. The approval channels are
+``approvers.channels`` when set — an explicit allow-list — and otherwise every channel perfbot posts approvable cards
+to by configuration: ``slack.alarm_channel``, ``slack.digest_channel`` and each ``slack.routes`` channel (cards follow
+an alarm into its routed channel and thread). Channels are compared by ID, so a renamed channel or a look-alike name
+cannot pass. Every refusal is explained to the clicker and recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -57,8 +62,15 @@ UNKNOWN = Refusal("unknown", "This proposal does not exist (any more). Nothing w
 
 
 def approval_channels(settings: Settings) -> list[str]:
-    """``approvers.channels`` when set; else the alarm and digest channels."""
-    return list(settings.approvers.channels) or [settings.slack.alarm_channel, settings.slack.digest_channel]
+    """``approvers.channels`` when set; else the channels perfbot posts cards to: alarm, digest and routed channels."""
+    if settings.approvers.channels:
+        return list(settings.approvers.channels)
+    configured = [
+        settings.slack.alarm_channel,
+        settings.slack.digest_channel,
+        *(r.channel for r in settings.slack.routes),
+    ]
+    return list(dict.fromkeys(configured))
 
 
 def approval_channel_ids(settings: Settings, directory: ChannelIds) -> set[str]:
@@ -70,6 +82,21 @@ def approval_channel_ids(settings: Settings, directory: ChannelIds) -> set[str]:
         except LookupError as exc:
             logger.warning("approval_channel_not_found", extra={"channel": channel, "error": str(exc)})
     return ids
+
+
+def cards_channel(here: str, settings: Settings, directory: ChannelIds) -> str:
+    """Where cards asked for in ``here`` (a channel ID) go so that they can be decided: ``here`` when it is an
+    approval channel; else the digest channel, or the first approval channel when the allow-list leaves that out."""
+    allowed = approval_channel_ids(settings, directory)
+    if here in allowed:
+        return here
+    try:
+        digest = directory.channel_id(settings.slack.digest_channel)
+    except LookupError:
+        digest = ""
+    if digest in allowed or not settings.approvers.channels:
+        return settings.slack.digest_channel
+    return settings.approvers.channels[0]
 
 
 def is_approver(user: str, settings: Settings, directory: Directory) -> bool:
@@ -96,17 +123,27 @@ def authorize(proposal: Proposal | None, click: Click, settings: Settings, direc
 
 
 def authorize_decider(proposal: Proposal, click: Click, settings: Settings, directory: Directory) -> Refusal | None:
-    """The rules that apply to any decision (approve, reject, undo): an approver, in an approval channel."""
+    """The rules that apply to any decision (approve, reject, undo): an approver, where the card was posted."""
     if not is_approver(click.user, settings, directory):
         return Refusal("not_approver", "Only perfbot's configured approvers can decide on changes.")
     return where_refusal(proposal, click, settings, directory)
 
 
 def where_refusal(proposal: Proposal, click: Click, settings: Settings, directory: ChannelIds) -> Refusal | None:
-    """None when the click comes from an approval channel."""
+    """None when the click comes from the card's own channel and that is an approval channel."""
     if click.channel_id not in approval_channel_ids(settings, directory):
         return Refusal("wrong_channel", f"Changes can only be approved in {', '.join(approval_channels(settings))}.")
+    if proposal.channel and click.channel_id != _posted_in(proposal.channel, directory):
+        return Refusal("wrong_channel", "This card can only be decided in the channel it was posted in.")
     return None
+
+
+def _posted_in(channel: str, directory: ChannelIds) -> str:
+    """The ID of the card's channel (stored as an ID once posted; a name only before that)."""
+    try:
+        return directory.channel_id(channel)
+    except LookupError:
+        return channel
 
 
 class CachedGroupMembers:

@@ -37,10 +37,16 @@ def files_left_out(count: int) -> str:
     return f"{count} graph(s) left out: perfbot can share files only in conversations it is a member of."
 
 
-def cards_posted_elsewhere(channel: str) -> str:
-    """Under a /perf analyze answered where perfbot is not a member: where its cards went instead."""
+def cards_posted_elsewhere(channel: str, *, member: bool) -> str:
+    """Under a /perf analyze: where its cards went instead — perfbot is not a member here (``member`` false), or this
+    is not a channel where changes are approved."""
     where = f"<#{channel}>" if channel[:1] in "CG" and channel.isalnum() and channel.isupper() else escape(channel)
-    return f"Approve / Reject cards were posted in {where}: perfbot cannot post cards in this conversation."
+    why = (
+        "changes are approved only in perfbot's approval channels"
+        if member
+        else "perfbot cannot post cards in this conversation"
+    )
+    return f"Approve / Reject cards were posted in {where}: {why}."
 
 
 # -- buttons --------------------------------------------------------------------------------------------------------

@@ -121,3 +121,33 @@ def test_an_apply_interrupted_by_a_crash_is_reported_failed(function: Any, slack
     assert (failed.state, failed.error, failed.live) == ("failed", "interrupted while applying", {"memory_mb": 1024})
     assert "Applying failed" in card_text(function, p) and "1024 MB" in card_text(function, p)
     assert [e.action for e in audit_log().for_change(p.id)] == ["failed"]
+
+
+def test_a_card_in_a_routed_alarm_channel_is_decided_there(
+    function: Any, slack_handler: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config["slack"]["routes"] = [{"service": "monitoring-api", "channel": "#perf-payments"}]
+    (tmp_path / "perfbot.yml").write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("PERFBOT_CONFIG", str(tmp_path / "perfbot.yml"))
+    reset_settings()
+    function.slack.add_channel("perf-payments")
+    routed = card_for(function, memory_rec(), channel="#perf-payments")  # e.g. the Analyze button in an alarm's thread
+    assert routed.channel == function.slack.channel_id("#perf-payments")
+    elsewhere = click(
+        slack_handler, function, "approve_proposal", routed.id, user=ALICE, channel="#perf-alerts", message_ts=""
+    )
+    assert elsewhere["statusCode"] == 200 and proposal_store().get(routed.id).state == "proposed"
+    assert "channel it was posted in" in ephemerals_for(function, ALICE)[-1]
+    click(
+        slack_handler,
+        function,
+        "approve_proposal",
+        routed.id,
+        user=ALICE,
+        channel="#perf-payments",
+        message_ts=routed.message_ts,
+    )
+    assert proposal_store().get(routed.id).state == "applied" and monitored.memory_of() == 1536
+    assert "Applied" in card_text(function, routed, channel="#perf-payments")
+    reset_settings()

@@ -86,6 +86,27 @@ def test_analyze_where_perfbot_is_not_a_member_posts_its_cards_in_the_digest_cha
     ]
 
 
+def test_analyze_in_a_channel_where_changes_are_not_decided_posts_its_cards_in_the_digest_channel(
+    stack: Any, slack_handler: Any
+) -> None:
+    """A card is decided where it was posted, and only in an approval channel: no card with dead buttons in #random."""
+    simulate(get_settings())
+    stack.slack.add_user(ALICE, "alice", "Alice")
+    channel = stack.slack.add_channel("random")
+
+    slash_in(stack, slack_handler, channel, "analyze")
+
+    [answer] = stack.slack.messages(channel)
+    assert "recommendation" in answer.plain_text() and "approved only in perfbot's approval channels" in str(
+        answer.blocks
+    )
+    [card] = stack.slack.messages("#perf-reports")
+    assert [e["action_id"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]] == [
+        "approve_proposal",
+        "reject_proposal",
+    ]
+
+
 def test_an_alarm_in_a_public_channel_perfbot_was_not_invited_to_posts_and_says_why_there_is_no_graph(
     stack: Any,
 ) -> None:

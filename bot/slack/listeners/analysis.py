@@ -54,8 +54,11 @@ def parse_analyze_args(args: list[str], kinds: tuple[str, ...], services: list[s
 )
 def analyze_command(inv: Invocation) -> Reply:
     from bot.analysis.analyzer import analyze
+    from bot.changes.authorize import cards_channel
     from bot.changes.kinds import kind_names
     from bot.settings import get_settings
+    from bot.slack.app import slack_client
+    from bot.slack.channels import channel_directory
     from bot.slack.delivery.analysis import publish_recommendations
     from bot.slack.messages import cards_posted_elsewhere
     from bot.slack.render.analysis import summary_blocks, summary_text
@@ -63,8 +66,8 @@ def analyze_command(inv: Invocation) -> Reply:
 
     settings = get_settings()
     kind, service = parse_analyze_args(inv.args, kind_names(), settings.service_names)
-    # cards need a channel perfbot can post in (and approvers can act in): the digest channel when not here
-    channel = inv.channel_id if inv.postable else settings.slack.digest_channel
+    # cards go where perfbot can post them and approvers can decide them: here, or else the digest channel
+    channel = cards_channel(inv.channel_id if inv.postable else "", settings, channel_directory(slack_client()))
     blocks: list[dict[str, Any]] = []
     texts = []
     for name in [service] if service else settings.service_names:
@@ -74,8 +77,8 @@ def analyze_command(inv: Invocation) -> Reply:
         texts.append(summary_text(result))
     if not texts:
         raise UsageError("No services are configured in perfbot.yml.")
-    if not inv.postable:
-        blocks.append(context(cards_posted_elsewhere(channel)))
+    if channel != inv.channel_id:
+        blocks.append(context(cards_posted_elsewhere(channel, member=inv.postable)))
     return Reply(text=" · ".join(texts), blocks=fit(blocks))
 
 

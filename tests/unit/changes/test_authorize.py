@@ -6,17 +6,21 @@ import time
 
 import pytest
 
-from bot.changes.authorize import CachedGroupMembers, Click, authorize
-from bot.settings import Approvers, Settings, SlackSettings, Tables
+from bot.changes.authorize import CachedGroupMembers, Click, approval_channels, authorize, cards_channel
+from bot.settings import Approvers, ChannelRoute, Settings, SlackSettings, Tables
 from tests.unit.changes.factories import FakeDirectory, proposal
 
 APPROVER, OTHER_APPROVER, GROUP_MEMBER, STRANGER = "U0APPROVER1", "U0APPROVER2", "U0INGROUP1", "U0STRANGER"
 
 
-def settings(channels: list[str] | None = None) -> Settings:
+def settings(channels: list[str] | None = None, routes: list[str] | None = None) -> Settings:
     return Settings(
         tables=Tables(state="s", audit="a", idempotency="i"),
-        slack=SlackSettings(alarm_channel="#perf-alerts", digest_channel="#perf-reports"),
+        slack=SlackSettings(
+            alarm_channel="#perf-alerts",
+            digest_channel="#perf-reports",
+            routes=[ChannelRoute(channel=c, service="payments") for c in routes or []],
+        ),
         approvers=Approvers(users=[APPROVER, OTHER_APPROVER], usergroups=["S0APPROVE"], channels=channels or []),
     )
 
@@ -61,11 +65,46 @@ def test_high_risk_needs_someone_other_than_the_requester() -> None:
 
 
 def test_allowed_channels_are_compared_by_id_whether_configured_by_id_or_name() -> None:
-    assert authorize(proposal(), click(channel_id="C0CHANGES1", name="x"), settings(["C0CHANGES1"]), members) is None
-    assert authorize(proposal(), click(channel_id="C0CHANGES1"), settings(["#perf-changes"]), members) is None
+    there = proposal(channel="C0CHANGES1")
+    assert authorize(there, click(channel_id="C0CHANGES1", name="x"), settings(["C0CHANGES1"]), members) is None
+    assert authorize(there, click(channel_id="C0CHANGES1"), settings(["#perf-changes"]), members) is None
     # the name in the click payload proves nothing: only the ID Slack resolved the configured name to counts
-    refusal = authorize(proposal(), click(channel_id="C0X", name="perf-changes"), settings(["#perf-changes"]), members)
+    refusal = authorize(there, click(channel_id="C0X", name="perf-changes"), settings(["#perf-changes"]), members)
     assert refusal is not None and refusal.reason == "wrong_channel"
+
+
+# -- a card is decided where it was posted --------------------------------------------------------------------------
+
+
+def test_a_card_in_a_routed_alarm_channel_can_be_decided_there() -> None:
+    routed = proposal(channel="C0CHANGES1")  # posted in an alarm's thread in its routed channel
+    assert approval_channels(settings(routes=["#perf-changes"])) == ["#perf-alerts", "#perf-reports", "#perf-changes"]
+    assert authorize(routed, click(channel_id="C0CHANGES1"), settings(routes=["#perf-changes"]), members) is None
+    refusal = authorize(routed, click(channel_id="C0CHANGES1"), settings(), members)  # not routed there (any more)
+    assert refusal is not None and refusal.reason == "wrong_channel"
+
+
+def test_an_explicit_allow_list_is_the_whole_policy() -> None:
+    routed = proposal(channel="C0CHANGES1")
+    configured = settings(channels=["#perf-alerts"], routes=["#perf-changes"])
+    assert approval_channels(configured) == ["#perf-alerts"]
+    refusal = authorize(routed, click(channel_id="C0CHANGES1"), configured, members)
+    assert refusal is not None and refusal.reason == "wrong_channel" and "#perf-alerts" in refusal.message
+
+
+def test_a_card_is_decided_only_in_the_channel_it_was_posted_in() -> None:
+    in_alerts = proposal(channel="C0PERFALRT")
+    refusal = authorize(in_alerts, click(channel_id="C0PERFREPT"), settings(), members)  # another approval channel
+    assert refusal is not None and refusal.reason == "wrong_channel" and "posted in" in refusal.message
+    assert authorize(proposal(channel="#perf-reports"), click(channel_id="C0PERFREPT"), settings(), members) is None
+
+
+def test_cards_go_where_they_can_be_decided() -> None:
+    assert cards_channel("C0PERFALRT", settings(), members) == "C0PERFALRT"
+    assert cards_channel("C0CHANGES1", settings(routes=["#perf-changes"]), members) == "C0CHANGES1"
+    assert cards_channel("C0RANDOM01", settings(), members) == "#perf-reports"
+    assert cards_channel("", settings(), members) == "#perf-reports"  # perfbot cannot post where it was asked
+    assert cards_channel("C0RANDOM01", settings(channels=["#perf-changes"]), members) == "#perf-changes"
 
 
 def test_a_configured_channel_slack_does_not_know_allows_nothing() -> None:
