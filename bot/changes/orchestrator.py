@@ -355,7 +355,7 @@ class ChangeOrchestrator:
             )
             self._record("proposed", undo, click, detail=f"undo of {original.id}; risk {undo.risk}")
             return undo, True
-        raise ProposalError(f"{original.id} was undone {MAX_UNDO_ATTEMPTS} times without success; not trying again")
+        raise ProposalError(f"{original.id}: {MAX_UNDO_ATTEMPTS} undos ended without a change; not creating another")
 
     def _start_undo(self, original: Proposal, undo: Proposal, approve: Callable[[Proposal], Outcome]) -> Outcome:
         undo = self._post(undo, original.message_ts or None)

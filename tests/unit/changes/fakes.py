@@ -70,16 +70,20 @@ class RecordingNotifier:
 
 
 class MemoryFunction(ChangeHandler):
-    """The apply side of ``lambda_memory`` over a number in memory; ``failure`` makes the next apply fail as AWS."""
+    """The apply side of ``lambda_memory`` over a number in memory; ``failure`` makes applies fail (as AWS, or as a
+    bug), ``unreadable`` makes reads fail."""
 
     def __init__(self, memory_mb: int = 1024) -> None:
         self.memory_mb = memory_mb
         self.updates: list[int] = []
-        self.failure: AwsError | None = None
+        self.failure: Exception | None = None
+        self.unreadable: AwsError | None = None
         self.read_back_as: int | None = None
         self._lock = threading.Lock()
 
     def read_current(self, target: str) -> Values:
+        if self.unreadable is not None:
+            raise self.unreadable
         return {"memory_mb": self.memory_mb}
 
     def validate(self, target: str, after: Values) -> None:

@@ -245,3 +245,22 @@ def test_a_card_decided_while_it_was_being_posted_still_records_where_it_is() ->
     p = f.orch.propose(memory_rec(), "perfbot", ALERTS)
     assert (p.state, p.message_ts) == ("rejected", "1700000000.000001")
     assert f.store.get(p.id).message_ts == "1700000000.000001"
+
+
+def test_a_live_value_that_cannot_be_read_fails_the_change_before_anything_is_applied() -> None:
+    f = flow()
+    p = f.orch.propose(memory_rec(), "perfbot", ALERTS)
+    f.function.unreadable = AwsError("GetFunction failed")
+    assert f.orch.approve(p.id, click(), directory).status == "failed"
+    failed = f.store.get(p.id)
+    assert failed.error == "could not read the live value: GetFunction failed" and failed.live == {}
+    assert f.function.updates == []
+
+
+def test_a_handler_that_crashes_fails_the_change_and_never_leaves_it_applying() -> None:
+    f = flow()
+    p = f.orch.propose(memory_rec(), "perfbot", ALERTS)
+    f.function.failure = RuntimeError("a bug")
+    assert f.orch.approve(p.id, click(), directory).status == "failed"
+    failed = f.store.get(p.id)
+    assert (failed.state, failed.error, failed.live) == ("failed", "a bug", {"memory_mb": 1024})

@@ -152,3 +152,27 @@ def test_the_undo_is_rated_by_the_kind_for_the_inverse_change(
     original = proposal(kind=kind, before=before, after=after, risk=original_risk, state="applied", read_back=after)
     undo = inverse_proposal(original, CAROL, ttl_h=1)
     assert (undo.before, undo.after, undo.risk) == (after, before, undo_risk)
+
+
+def test_an_undo_whose_risk_cannot_be_read_is_high_risk() -> None:
+    """The kind's rule needs both capacities; an undo that restores only one of them is rated high, never guessed."""
+    original = proposal(
+        kind="dynamodb_capacity",
+        before={"read_units": 100},
+        after={"read_units": 60, "write_units": 50},
+        state="applied",
+    )
+    assert inverse_proposal(original, CAROL, ttl_h=1).risk == "high"
+
+
+def test_perfbot_stops_creating_undos_of_a_change_whose_undos_keep_failing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.changes import orchestrator
+    from bot.changes.store import ProposalError
+
+    monkeypatch.setattr(orchestrator, "MAX_UNDO_ATTEMPTS", 1)
+    f = flow()
+    original = applied_change(f, before=1024, after=1536)
+    first = f.orch.undo(original, click(), directory)
+    assert first.proposal is not None and f.orch.reject(first.proposal.id, click(ALICE), directory).status == "rejected"
+    with pytest.raises(ProposalError, match="1 undos ended without a change"):
+        f.orch.undo(original, click(), directory)
