@@ -21,8 +21,8 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 tests
 
 lint: $(STAMP)
-	$(PY) -m ruff check bot handlers tests bench infra scripts
-	$(PY) -m ruff format --check bot handlers tests bench infra scripts
+	$(PY) -m ruff check bot handlers devstack tests bench infra scripts
+	$(PY) -m ruff format --check bot handlers devstack tests bench infra scripts
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)

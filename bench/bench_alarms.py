@@ -91,8 +91,8 @@ def storm_worker(
     import handlers.alarms
     from bot.alarms import service
     from bot.aws.clients import client
-    from bot.devstack.alarm_events import alarm_message, sns_event
-    from bot.devstack.slack_requests import LambdaContext
+    from devstack.alarm_events import alarm_message, sns_event
+    from devstack.slack_requests import LambdaContext
 
     clock = SharedClock(shared)
     service.configure(clock=clock, sleep=clock.sleep)
@@ -212,9 +212,9 @@ def _posts_per_minute(emu: Any, channel: str) -> tuple[int, int]:
 def _storm(stack: Any, shared: Any, workers: int) -> tuple[dict[str, Any], int, int, int]:
     """One storm against a fresh Slack emulator on the simulated clock: (outcome, posts, busiest minute, edits)."""
     from bot.bootstrap import bootstrap
-    from bot.devstack.slack import SlackEmulator
-    from bot.devstack.stack import add_workspace_channels
     from bot.settings import get_settings
+    from devstack.slack import SlackEmulator
+    from devstack.stack import add_workspace_channels
 
     stack.aws.reset()
     bootstrap(get_settings())
@@ -299,9 +299,9 @@ def alarm_to_post_worker(env: dict[str, str], results: Any) -> None:
     import handlers.alarms
     from bot.alarms import service
     from bot.aws.clients import client as aws_client
-    from bot.devstack.alarm_events import alarm_message, sns_event
-    from bot.devstack.slack_requests import LambdaContext
     from bot.slack.app import slack_client
+    from devstack.alarm_events import alarm_message, sns_event
+    from devstack.slack_requests import LambdaContext
 
     aws_times: list[float] = []
     started: dict[int, float] = {}  # per thread: the state read may run beside the idempotency claim
@@ -375,8 +375,8 @@ def _alarm_to_post(stack: Any) -> list[str]:
 
 def run() -> list[str]:
     from bot.bootstrap import bootstrap
-    from bot.devstack.stack import Devstack
     from bot.settings import get_settings
+    from devstack.stack import Devstack
 
     shared = multiprocessing.get_context("spawn").Value("d", time.time())
     lines: list[str] = []

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from bot.devstack import lambdas, slack_requests
-from bot.devstack.stack import Devstack
+from devstack import lambdas, slack_requests
+from devstack.stack import Devstack
 
 SERVICES = 10
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 from bench.stats import percentile, verdict
-from bot.devstack import lambdas, slack_requests
-from bot.devstack.stack import Devstack
+from devstack import lambdas, slack_requests
+from devstack.stack import Devstack
 
 ROUNDS = 3000
 WARMUP = 20

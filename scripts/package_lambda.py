@@ -2,7 +2,8 @@
 
 The runtime dependencies of ``requirements.txt`` are installed as manylinux2014_aarch64 / CPython 3.12 wheels (the
 functions run on arm64 python3.12), minus what the python3.12 runtime already ships (the AWS SDK for Python and its
-dependencies). Then perfbot's code: ``bot/`` without ``bot/devstack/``, ``handlers/`` and ``perfbot.yml``. The zip
+dependencies). Then perfbot's code: ``bot/``, ``handlers/`` and ``perfbot.yml`` (the devstack is a package of its
+own, for the demo and tests only, and never shipped). The zip
 is deterministic: sorted entries, fixed timestamps and permissions, so the same inputs give the same bytes.
 
     python scripts/package_lambda.py        # prints the artifact path and its size
@@ -31,7 +32,6 @@ RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "py
 
 # perfbot sources that go into the artifact, relative to the repository root.
 SOURCES = ("bot", "handlers", "perfbot.yml")
-EXCLUDED_SOURCES = ("bot/devstack",)  # the embedded AWS / Slack emulator is for the demo and tests only
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest timestamp a zip can hold: nothing of the build time leaks in
 
@@ -96,7 +96,6 @@ def _remove_runtime_provided(target: Path) -> list[str]:
 
 
 def _copy_sources(target: Path) -> None:
-    excluded = {ROOT / e for e in EXCLUDED_SOURCES}
     for source in SOURCES:
         src = ROOT / source
         if not src.exists():
@@ -105,7 +104,7 @@ def _copy_sources(target: Path) -> None:
             shutil.copy2(src, target / source)
             continue
         for path in src.rglob("*"):
-            if any(path == e or e in path.parents for e in excluded) or "__pycache__" in path.parts:
+            if "__pycache__" in path.parts:
                 continue
             if path.is_file() and path.suffix != ".pyc":
                 dest = target / path.relative_to(ROOT)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.devstack.stack import Devstack
+from devstack.stack import Devstack
 from tests import slack_scopes
 
 EVENTS = Path(__file__).parent / "events"

@@ -1,26 +1,35 @@
 """``python -m bot …`` / ``perfbot …``: the same operations as ``/perf``, printed to the terminal.
 
 Each module in ``COMMAND_MODULES`` exposes ``add_commands(subparsers)``; a parser's ``func(args) -> int`` runs it.
+``OPTIONAL_COMMAND_MODULES`` add verbs only where their package is installed: the devstack's ``demo``, ``devstack``
+and ``simulate`` exist in a repository checkout, not in the Lambda artifact or a plain install.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 
 COMMAND_MODULES = [
-    "bot.cli.devstack",
+    "bot.cli.setup",
     "bot.cli.reports",
     "bot.cli.audit",
     "bot.cli.analysis",
 ]
+OPTIONAL_COMMAND_MODULES = ["devstack.cli"]
+
+
+def command_modules() -> list[str]:
+    optional = [m for m in OPTIONAL_COMMAND_MODULES if importlib.util.find_spec(m.partition(".")[0]) is not None]
+    return [*optional, *COMMAND_MODULES]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfbot", description="Slack ChatOps for serverless APIs on AWS.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in command_modules():
         importlib.import_module(module_name).add_commands(subparsers)
     return parser
 

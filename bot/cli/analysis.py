@@ -12,8 +12,6 @@ from typing import Any
 
 
 def add_commands(subparsers: Any) -> None:
-    # Importing the corpus makes its scenarios selectable by `python -m bot simulate --scenario <name>`.
-    import bot.devstack.simulator.analysis_scenarios  # noqa: F401
     from bot.changes.kinds import kind_names
 
     analyze = subparsers.add_parser("analyze", help="tuning recommendations for the configured services")

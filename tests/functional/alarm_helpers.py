@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.devstack import lambdas, slack_requests
-from bot.devstack.alarm_events import alarm_message, sns_event
+from devstack import lambdas, slack_requests
+from devstack.alarm_events import alarm_message, sns_event
 
 CHANNEL = "#perf-alerts"
 LATENCY_ALARM: dict[str, Any] = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.devstack import lambdas
+from devstack import lambdas
 from tests.conftest import load_event
 from tests.functional.alarm_helpers import CHANNEL, Clock, alarm, click, event, invoke, slash, top_level
 
@@ -297,7 +297,7 @@ def test_a_warm_container_builds_the_idempotency_layer_once(
 
 
 def test_one_batch_with_two_changes_of_one_alarm_posts_one_message(stack: Any, clock: Clock) -> None:
-    from bot.devstack.alarm_events import alarm_message, sns_event
+    from devstack.alarm_events import alarm_message, sns_event
 
     fired = clock.advance(minutes=1)
     batch = sns_event(

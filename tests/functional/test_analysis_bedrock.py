@@ -13,8 +13,8 @@ from urllib.parse import unquote
 import pytest
 
 from bot.aws.bedrock import reset_bedrock_clients
-from bot.devstack.simulator import simulate
 from bot.settings import get_settings, reset_settings
+from devstack.simulator import simulate
 from tests.functional.alarm_helpers import slash, top_level
 from tests.unit.analysis.bedrock_answers import MODEL_ID, converse_response, memory_item
 

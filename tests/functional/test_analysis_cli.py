@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.devstack.simulator import simulate
 from bot.settings import get_settings
+from devstack.simulator import simulate
 
 pytestmark = pytest.mark.functional
 

@@ -11,9 +11,9 @@ import pytest
 
 from bot.analysis.gather import gather
 from bot.aws.clients import client
-from bot.devstack.simulator import simulate
-from bot.devstack.simulator.analysis_scenarios import BY_NAME
 from bot.settings import get_settings
+from devstack.simulator import simulate
+from devstack.simulator.analysis_scenarios import BY_NAME
 
 pytestmark = pytest.mark.functional
 

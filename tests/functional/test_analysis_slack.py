@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.devstack import lambdas
-from bot.devstack.simulator import simulate
 from bot.settings import get_settings
+from devstack import lambdas
+from devstack.simulator import simulate
 from tests.conftest import load_event
 from tests.functional.alarm_helpers import CHANNEL, alarm, click, event, invoke, slash, top_level
 
@@ -114,7 +114,7 @@ def test_the_hourly_schedule_posts_only_new_or_changed_recommendations(incident_
 
 
 def test_a_retried_analyze_click_is_not_analysed_twice(incident_day: Any, stack: Any, slack_handler: Any) -> None:
-    from bot.devstack import slack_requests
+    from devstack import slack_requests
     from tests.functional.alarm_helpers import CHANNEL as channel
 
     invoke(event(alarm(), "ALARM", datetime.now(UTC)))

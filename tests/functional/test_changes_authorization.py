@@ -11,8 +11,8 @@ import yaml
 
 from bot.audit import audit_log
 from bot.changes.store import proposal_store
-from bot.devstack import lambdas
 from bot.settings import DEFAULT_CONFIG, reset_settings
+from devstack import lambdas
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
 from tests.unit.changes.factories import memory_rec, proposal

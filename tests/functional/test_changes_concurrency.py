@@ -10,10 +10,10 @@ import pytest
 
 from bot.audit import audit_log
 from bot.changes.authorize import Click
-from bot.devstack import lambdas
 from bot.slack.app import slack_client
 from bot.slack.delivery.changes import change_orchestrator
 from bot.slack.listeners.changes import SlackDirectory
+from devstack import lambdas
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
 from tests.unit.changes.factories import memory_rec

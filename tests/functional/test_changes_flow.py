@@ -10,8 +10,8 @@ import pytest
 
 from bot.audit import audit_log
 from bot.changes.store import proposal_store
-from bot.devstack import lambdas, slack_requests
 from bot.settings import reset_settings
+from devstack import lambdas, slack_requests
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import aws_error, count_calls
 from tests.unit.changes.factories import memory_rec

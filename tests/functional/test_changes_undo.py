@@ -12,8 +12,8 @@ import pytest
 from bot.audit import audit_log
 from bot.changes.models import undo_id
 from bot.changes.store import proposal_store
-from bot.devstack import lambdas
 from bot.settings import get_settings
+from devstack import lambdas
 from tests.unit.changes import monitored
 from tests.unit.changes.aws_hooks import count_calls
 from tests.unit.changes.factories import memory_rec

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from bot.devstack import slack_requests
-from bot.devstack.alarm_events import alarm_message, sns_event
-from bot.devstack.cold import invoke_cold
+from devstack import slack_requests
+from devstack.alarm_events import alarm_message, sns_event
+from devstack.cold import invoke_cold
 from tests.functional.alarm_helpers import CHANNEL, alarm
 from tests.unit.changes import monitored
 from tests.unit.changes.factories import memory_rec

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from bot.devstack.stack import Devstack
+from devstack.stack import Devstack
 
 pytestmark = pytest.mark.functional
 

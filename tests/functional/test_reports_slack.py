@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.devstack import lambdas, slack_requests
-from bot.devstack.stack import Devstack
+from devstack import lambdas, slack_requests
+from devstack.stack import Devstack
 from tests.functional.test_reports_sla import (
     LATENCY_RECENT,
     live_report_end,

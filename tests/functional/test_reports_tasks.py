@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from bot.devstack import lambdas
-from bot.devstack.stack import Devstack
+from devstack import lambdas
+from devstack.stack import Devstack
 from tests.conftest import load_event
 from tests.functional.test_reports_sla import NOW, report_end, write_known_datapoints
 from tests.functional.test_reports_slack import slash
@@ -122,9 +122,9 @@ def test_schedule_knows_both_tasks() -> None:
 def test_cost_of_the_simulated_service_line_by_line(stack: Devstack) -> None:
     from dataclasses import replace
 
-    from bot.devstack.simulator import get_scenario, simulate
     from bot.reports.cost import build_cost_report
     from bot.settings import get_settings
+    from devstack.simulator import get_scenario, simulate
 
     settings = get_settings()
     end = report_end()  # 5-minute aligned: the simulated day is exactly 24 hourly buckets of the report

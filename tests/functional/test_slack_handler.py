@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from bot.devstack import lambdas, slack_requests
-from bot.devstack.stack import Devstack
+from devstack import lambdas, slack_requests
+from devstack.stack import Devstack
 
 pytestmark = pytest.mark.functional
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.devstack.slack_requests import LambdaContext
-from bot.devstack.stack import Devstack
+from devstack.slack_requests import LambdaContext
+from devstack.stack import Devstack
 
 pytestmark = pytest.mark.functional
 
@@ -22,7 +22,7 @@ import json, sys
 from botocore.stub import Stubber
 import boto3
 import handlers.slack as slack
-from bot.devstack import slack_requests
+from devstack import slack_requests
 
 runner = slack.app.listener_runner.lazy_listener_runner
 lambda_client = boto3.client("lambda", region_name="us-east-1")

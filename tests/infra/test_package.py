@@ -47,7 +47,7 @@ def test_sources_leave_out_the_devstack_and_bytecode(tmp_path: Path) -> None:
     assert (tmp_path / "perfbot.yml").is_file()
     assert (tmp_path / "bot" / "settings.py").is_file()
     assert (tmp_path / "handlers").is_dir()
-    assert not (tmp_path / "bot" / "devstack").exists()
+    assert not (tmp_path / "devstack").exists() and not (tmp_path / "bot" / "devstack").exists()
     assert not list(tmp_path.rglob("__pycache__")) and not list(tmp_path.rglob("*.pyc"))
 
 

@@ -59,9 +59,9 @@ logging.getLogger().addHandler(runtime)
 
 name = sys.argv[1]
 module = importlib.import_module(name)
-imported = sorted(m for m in sys.modules if m.startswith(("bot.devstack", "moto")))
+imported = sorted(m for m in sys.modules if m.startswith(("devstack", "moto")))
 
-from bot.devstack import slack_requests
+from devstack import slack_requests
 from bot import observability
 
 def event(n):
@@ -269,7 +269,7 @@ def probe(event):
     probe_call()
     return {}
 
-from bot.devstack.slack_requests import LambdaContext
+from devstack.slack_requests import LambdaContext
 handlers.schedule.handler({"task": "probe"}, LambdaContext())
 
 def lazy_probe():  # what Bolt runs in the lazy self-invocation

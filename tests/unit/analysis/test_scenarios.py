@@ -13,9 +13,9 @@ import pytest
 
 from bot.analysis.analyzer import analyze
 from bot.changes.kinds import kind_names
-from bot.devstack.simulator import simulate
-from bot.devstack.simulator.analysis_scenarios import CORPUS, AnalysisScenario
 from bot.settings import get_settings
+from devstack.simulator import simulate
+from devstack.simulator.analysis_scenarios import CORPUS, AnalysisScenario
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a fixed day: the simulator is deterministic per scenario and end
 

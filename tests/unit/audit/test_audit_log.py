@@ -14,8 +14,8 @@ import pytest
 from bot.audit import AuditEvent, DynamoAuditLog, HashChainedLog, InMemoryAuditLog
 from bot.audit.log import EVENTS_PK, MARKS_PK, seq_key
 from bot.aws.clients import client
-from bot.devstack import lambdas
 from bot.settings import get_settings
+from devstack import lambdas
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from bot.breaker import (
     BreakerStoreError,
     DynamoBreakerStore,
 )
-from bot.devstack.aws import EmbeddedAws, start_aws
 from bot.settings import load_settings
+from devstack.aws import EmbeddedAws, start_aws
 
 AWS_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",

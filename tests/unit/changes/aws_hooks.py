@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from bot.devstack import lambdas
+from devstack import lambdas
 
 
 @contextmanager

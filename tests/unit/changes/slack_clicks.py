@@ -7,7 +7,7 @@ from typing import Any
 from bot.analysis.models import Recommendation
 from bot.changes.models import Proposal
 from bot.changes.store import proposal_store
-from bot.devstack import lambdas, slack_requests
+from devstack import lambdas, slack_requests
 
 CHANNEL = "#perf-alerts"
 ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"  # two approvers of the shipped perfbot.yml, one not
