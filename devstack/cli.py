@@ -10,7 +10,6 @@ from typing import Any
 
 def add_commands(subparsers: Any) -> None:
     # Importing the corpus makes its scenarios selectable by `python -m bot simulate --scenario <name>`.
-    import devstack.simulator.analysis_scenarios
 
     demo = subparsers.add_parser("demo", help="run the whole perfbot story on the embedded default")
     demo.set_defaults(func=_demo)

@@ -100,7 +100,7 @@ class Devstack:
     def start(self) -> Devstack:
         global _current  # noqa: PLW0603 - the process's running devstack, for the in-process handler helpers
         from devstack.aws import start_aws
-        from devstack.aws.iam_authz import Principals
+        from devstack.aws.iam.authz import Principals
 
         self.aws = start_aws(port=self.aws_port, principals=Principals.load() if self.enforce_iam else None)
         _current = self

@@ -1,4 +1,5 @@
-"""Applies every perfbot extension to moto, once per process (applying again is harmless)."""
+"""Applies perfbot's extensions to moto, once per process (applying again is harmless): one module (or package) per
+service, each filling a gap between moto and the AWS behaviour perfbot relies on."""
 
 from __future__ import annotations
 
@@ -13,25 +14,10 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from . import (
-            alarms_ext,
-            cloudwatch_ext,
-            dispatch_ext,
-            dynamodb_ext,
-            dynamodb_speed,
-            dynamodb_wire,
-            iam_authz,
-            lambda_ext,
-            widget_image,
-        )
+        from . import cloudwatch, dynamodb, iam, lambda_
 
-        cloudwatch_ext.apply()
-        alarms_ext.apply()
-        widget_image.apply()
-        lambda_ext.apply()
-        dynamodb_ext.apply()
-        dynamodb_wire.apply()
-        dynamodb_speed.apply()
-        dispatch_ext.apply()
-        iam_authz.apply()
+        cloudwatch.apply()  # percentiles, metric math, composite alarms, alarm evaluation, widget images
+        lambda_.apply()  # provisioned concurrency
+        dynamodb.apply()  # conditional writes atomic, as in DynamoDB
+        iam.apply()  # every request authorized as its function's role
         _applied = True

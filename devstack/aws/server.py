@@ -15,7 +15,7 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import extensions
-from .iam_authz import Credentials, Denial, Enforcement, Principals, enforce, release
+from .iam.authz import Credentials, Denial, Enforcement, Principals, enforce, release
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class EmbeddedAws:
     """A running moto server; `endpoint_url` is what callers export as AWS_ENDPOINT_URL.
 
-    With ``principals`` it enforces IAM as AWS does (see :mod:`.iam_authz`): only their credentials authenticate
+    With ``principals`` it enforces IAM as AWS does (see :mod:`.iam.authz`): only their credentials authenticate
     (:meth:`credentials`), each request is authorized against its principal's policies, and refusals are logged in
     :attr:`denials`. Without, it is moto as usual: any credentials, everything allowed.
     """

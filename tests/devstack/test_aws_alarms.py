@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from devstack.aws.alarm_rule import RuleError, compile_rule
+from devstack.aws.cloudwatch.alarm_rule import RuleError, compile_rule
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:perfbot-alarms"
 RULE = 'ALARM("API-HighLatency-P95") AND (ALARM(Lambda-HighDuration) OR ALARM("DynamoDB-HighLatency"))'

@@ -19,9 +19,10 @@ from bot.aws.clients import client
 from bot.changes.kinds import handler_for
 from bot.settings import get_settings
 from devstack import lambdas
-from devstack.aws import iam_actions, iam_policy
-from devstack.aws.iam_actions import Call, Needed, needed
-from devstack.aws.iam_authz import Principals, message
+from devstack.aws.iam import actions as iam_actions
+from devstack.aws.iam import policy as iam_policy
+from devstack.aws.iam.actions import Call, Needed, needed
+from devstack.aws.iam.authz import Principals, message
 from devstack.aws.server import EmbeddedAws, start_aws
 from tests.unit.changes import monitored
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from devstack.aws import metric_math
+from devstack.aws.cloudwatch import metric_math
 
 NS = "AWS/ApiGateway"
 API = [{"Name": "ApiName", "Value": "monitoring-api"}]

@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from devstack.aws.stats import percentile
+from devstack.aws.cloudwatch.stats import percentile
 
 NS = "AWS/ApiGateway"
 API = [{"Name": "ApiName", "Value": "monitoring-api"}]

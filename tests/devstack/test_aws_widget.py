@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from devstack.aws.widget_spec import parse_widget
+from devstack.aws.cloudwatch.widget_spec import parse_widget
 
 NS = "AWS/ApiGateway"
 RED = (255, 0, 0)

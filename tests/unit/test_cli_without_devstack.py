@@ -29,7 +29,13 @@ def run(where: Path, *args: str) -> subprocess.CompletedProcess[str]:
     probe = "import importlib.util, runpy, sys; assert importlib.util.find_spec('devstack') is None; "
     probe += "sys.argv = ['perfbot', *sys.argv[1:]]; runpy.run_module('bot', run_name='__main__')"
     return subprocess.run(
-        [sys.executable, "-c", probe, *args], cwd=where, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe, *args],
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -17,8 +17,8 @@ from moto.core.responses import ActionResult
 from PIL import Image, ImageDraw, ImageFont
 
 from . import metric_query
-from .cloudwatch_ext import store_of
 from .metric_store import to_epoch
+from .metrics import store_of
 from .widget_spec import WidgetSpec, parse_widget
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]

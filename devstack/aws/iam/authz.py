@@ -10,8 +10,8 @@ against resource ``"*"`` only, with no conditions. Here, for an embedded server 
    the same for the whole process; moto's reset wipes IAM and STS, so every reset provisions them again.
 2. **Authentication** is moto's: the access key must belong to a known user or assumed role and the SigV4 signature
    must verify (``InvalidClientTokenId`` / ``SignatureDoesNotMatch`` otherwise).
-3. **Authorization** is IAM's: :mod:`.iam_actions` names the action(s) and resource ARN(s) the request needs,
-   :mod:`.iam_policy` evaluates the principal's statements (explicit Deny wins, an Allow must match action and
+3. **Authorization** is IAM's: :mod:`.actions` names the action(s) and resource ARN(s) the request needs,
+   :mod:`.policy` evaluates the principal's statements (explicit Deny wins, an Allow must match action and
    resource and its conditions). The operator's ``*``/``*`` short-cuts all of that.
 4. **Denials** answer AWS's error in the service's own protocol (DynamoDB ``AccessDeniedException``, CloudWatch
    ``AccessDenied``, SNS ``AuthorizationError`` …) with AWS's message, and are logged per server
@@ -41,9 +41,10 @@ from urllib.parse import parse_qsl, quote
 
 from botocore.utils import normalize_url_path
 
-from . import iam_actions, iam_policy
+from . import actions as iam_actions
+from . import policy as iam_policy
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FUNCTION_POLICIES = ROOT / "infra" / "generated" / "function-policies.json"
 OPERATOR = "operator"
 OPERATOR_USER = "perfbot-operator"

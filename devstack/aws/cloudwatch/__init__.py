@@ -1,0 +1,13 @@
+"""CloudWatch beyond moto: percentiles and metric math in GetMetricData, statistic sets and raw values in
+PutMetricData (``metrics``), composite alarms, DescribeAlarms filters and alarm evaluation (``alarms``), and
+GetMetricWidgetImage as a real PNG (``widget_image``)."""
+
+from __future__ import annotations
+
+
+def apply() -> None:
+    from . import alarms, metrics, widget_image
+
+    metrics.apply()
+    alarms.apply()
+    widget_image.apply()
