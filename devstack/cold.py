@@ -6,8 +6,10 @@ cache. Tests prove that by running the follow-up here::
 
     invoke_cold("slack", event, env=stack.env | stack.function_env("slack"))
 
-The child reads the event from stdin, calls ``handlers.<function>.handler`` with a Lambda context, waits for the
-Slack handler's lazy work (local threads, as everywhere outside Lambda), and prints the response as JSON.
+The child reads the event from stdin, calls ``handlers.<function>.handler`` with its Lambda context and prints the
+response as JSON. Lazy work the Slack handler starts is an asynchronous invocation through the embedded Lambda API,
+run by the devstack in this (the parent's) process: wait for it with ``devstack.lambdas.wait_idle()``, and run it in
+a fresh process too inside ``devstack.lambdas.cold_invocations()``.
 """
 
 from __future__ import annotations
@@ -54,9 +56,6 @@ def _main(function: str) -> None:
     event = json.load(sys.stdin)
     module = importlib.import_module(f"handlers.{function}")
     response = module.handler(event, context(function))
-    lazy_work = getattr(module, "lazy_work", None)
-    if lazy_work is not None and not lazy_work.wait_idle(timeout=60):
-        raise SystemExit("lazy work did not finish within 60 s")
     print(json.dumps(response, default=str), flush=True)
 
 

@@ -17,9 +17,9 @@ while one runs (another thread) sees the function's credentials: drive the devst
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,8 +62,9 @@ def active() -> str | None:
 
 
 @contextmanager
-def running_as(function: str) -> Iterator[None]:
-    """Hold ``function``'s credentials in ``os.environ`` for the block and the Slack lazy work it started."""
+def running_as(function: str, *, wait_for_lazy_work: bool = True) -> Iterator[None]:
+    """Hold ``function``'s credentials in ``os.environ`` for the block and the Slack lazy work it started (the
+    asynchronous self-invocations; one of those runs with ``wait_for_lazy_work=False``: it cannot wait for itself)."""
     global _active, _holders  # noqa: PLW0603 - one identity per process at a time is the point
     _check(function)
     thread = threading.get_ident()
@@ -80,7 +81,8 @@ def running_as(function: str) -> Iterator[None]:
     try:
         yield
     finally:
-        _wait_for_lazy_work()  # lazy listeners run after the ack, still as this function
+        if wait_for_lazy_work:
+            _wait_for_lazy_work()  # lazy listeners run after the ack, still as this function
         with _identity:
             _holder_threads[thread] -= 1
             if not _holder_threads[thread]:
@@ -150,7 +152,48 @@ def _restore() -> None:
 
 
 def _wait_for_lazy_work() -> None:
-    slack = sys.modules.get("handlers.slack")
-    lazy_work = getattr(slack, "lazy_work", None)
-    if lazy_work is not None and not lazy_work.wait_idle(timeout=LAZY_WORK_TIMEOUT_S):
+    if not wait_idle(LAZY_WORK_TIMEOUT_S):
         raise TimeoutError(f"the Slack handler's lazy work did not finish within {LAZY_WORK_TIMEOUT_S:.0f} s")
+
+
+def wait_idle(timeout: float = LAZY_WORK_TIMEOUT_S) -> bool:
+    """True once every asynchronous invocation of perfbot's functions (the Slack lazy listeners) has finished."""
+    from devstack.aws.lambda_ import local_functions
+
+    return local_functions.wait_idle(timeout)
+
+
+def register_functions() -> None:
+    """Make perfbot's functions invocable through the embedded Lambda API, each run as itself (in this process, or
+    in a fresh one per invocation inside :func:`cold_invocations`)."""
+    from devstack.aws.lambda_ import local_functions
+
+    for function in FUNCTIONS:
+        local_functions.register(function_name(function), functools.partial(_run_invoked, function))
+
+
+@contextmanager
+def cold_invocations() -> Iterator[None]:
+    """Invocations through the Lambda API start a fresh process each, as a new container would."""
+    global _cold  # noqa: PLW0603 - a process-wide mode for the devstack's Lambda service
+    _cold = True
+    try:
+        yield
+    finally:
+        _cold = False
+
+
+_cold = False
+
+
+def _run_invoked(function: str, event: dict[str, Any]) -> Any:
+    if _cold:
+        from devstack.cold import invoke_cold
+        from devstack.stack import current
+
+        stack = current()
+        env = stack.env | stack.function_env(function) if stack is not None else {}
+        return invoke_cold(function, event, env=env)
+    module = importlib.import_module(f"handlers.{function}")
+    with running_as(function, wait_for_lazy_work=False):
+        return module.handler(event, context(function))

@@ -117,6 +117,9 @@ class Devstack:
         reset_settings()
         if self.slack is not None:
             add_workspace_channels(self.slack)
+        from devstack.lambdas import register_functions
+
+        register_functions()  # Bolt's lazy listeners invoke the Slack function through the Lambda API, as on AWS
         return self
 
     def stop(self) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
@@ -49,31 +46,6 @@ def _secret(name: str) -> str:
     return str(parameters.get_parameter(parameter, decrypt=True, max_age=300))
 
 
-class LazyWorkExecutor(ThreadPoolExecutor):
-    """Bolt's local lazy-listener pool, able to say when all lazy work is done (tests and the demo wait on it)."""
-
-    def __init__(self, max_workers: int = 8) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="perfbot-lazy")
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._pending += 1
-        future = super().submit(fn, *args, **kwargs)
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _: Future[Any]) -> None:
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
-
-
 class TracedLambdaLazyListenerRunner(LambdaLazyListenerRunner):
     """On Lambda, the self-invocation that runs a lazy listener does it inside an X-Ray subsegment named after it.
 
@@ -96,7 +68,6 @@ def build_app(
     *,
     client: WebClient | None = None,
     signing_secret: str | None = None,
-    executor: LazyWorkExecutor | None = None,
 ) -> App:
     """The perfbot Bolt app. ``process_before_response`` because on Lambda nothing may run after the response."""
     app = App(
@@ -104,7 +75,6 @@ def build_app(
         client=client or slack_client(),
         signing_secret=signing_secret if signing_secret is not None else _secret("SLACK_SIGNING_SECRET"),
         process_before_response=True,
-        listener_executor=executor or LazyWorkExecutor(),
         token_verification_enabled=False,  # no network at import; Bolt calls auth.test on the first request
         logger=_bolt_logger(),
     )

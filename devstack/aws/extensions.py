@@ -17,7 +17,7 @@ def apply() -> None:
         from . import cloudwatch, dynamodb, iam, lambda_
 
         cloudwatch.apply()  # percentiles, metric math, composite alarms, alarm evaluation, widget images
-        lambda_.apply()  # provisioned concurrency
+        lambda_.apply()  # provisioned concurrency; perfbot's own functions invocable (lazy listeners)
         dynamodb.apply()  # conditional writes atomic, as in DynamoDB
         iam.apply()  # every request authorized as its function's role
         _applied = True

@@ -25,7 +25,6 @@ class DemoStage:
         self.stack = Devstack()
         self.problems: list[str] = []
         self.handler: Any = None
-        self.lazy_work: Any = None
         self._log: logging.FileHandler | None = None
         self._restore: list[Any] = []
 
@@ -38,7 +37,6 @@ class DemoStage:
         import handlers.slack
 
         self.handler = handlers.slack.handler
-        self.lazy_work = handlers.slack.lazy_work
         return self
 
     def __exit__(
@@ -101,7 +99,7 @@ class DemoStage:
         with lambdas.running_as("slack"):  # the slack function's role, for the ack and the lazy work after it
             response = self.handler(event, lambdas.context("slack"))
             self._show_ack(response, response_url)
-            self.lazy_work.wait_idle()
+            lambdas.wait_idle()
         return dict(response)
 
     def _show_ack(self, response: dict[str, Any], response_url: str) -> None:

@@ -93,7 +93,7 @@ def click(stack: Any, slack_handler: Any, action_id: str, message: Any, user: st
     }
     body = slack_requests.block_action_body(payload)
     response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
-    slack_handler.lazy_work.wait_idle()
+    lambdas.wait_idle()
     return dict(response)
 
 
@@ -103,7 +103,7 @@ def slash(stack: Any, slack_handler: Any, text: str, user: str = "U0APPROVER1") 
         text, user_id=user, channel_id=channel_id, response_url=stack.slack.response_url(channel_id, user)
     )
     response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
-    slack_handler.lazy_work.wait_idle()
+    lambdas.wait_idle()
     return dict(response)
 
 

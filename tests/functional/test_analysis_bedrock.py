@@ -14,6 +14,7 @@ import pytest
 
 from bot.aws.bedrock import reset_bedrock_clients
 from bot.settings import get_settings, reset_settings
+from devstack import lambdas
 from devstack.simulator import simulate
 from tests.functional.alarm_helpers import slash, top_level
 from tests.unit.analysis.bedrock_answers import MODEL_ID, converse_response, memory_item
@@ -81,7 +82,7 @@ def test_model_recommendations_become_cards_and_hostile_ones_are_dropped(
 ) -> None:
     bedrock.script.append((200, converse_response([CACHE, memory_item(10240, target="payments-prod")])))
     slash(stack, slack_handler, "analyze")
-    assert slack_handler.lazy_work.wait_idle(timeout=90)  # a loaded machine can be slow
+    assert lambdas.wait_idle(timeout=90)  # a loaded machine can be slow
     summary, *cards = top_level(stack)
     assert summary.text.startswith(f"1 recommendation for monitoring-api (Bedrock ({MODEL_ID}))")
     assert "1 suggestion(s) dropped by the guardrails" in json.dumps(summary.blocks)
@@ -98,7 +99,7 @@ def test_a_throttled_model_falls_back_to_the_rule_engine_and_says_so(
     bedrock: FakeBedrock, stack: Any, slack_handler: Any
 ) -> None:
     slash(stack, slack_handler, "analyze")
-    assert slack_handler.lazy_work.wait_idle(timeout=90)  # a loaded machine can be slow
+    assert lambdas.wait_idle(timeout=90)  # a loaded machine can be slow
     summary, *cards = top_level(stack)
     assert summary.text.startswith("1 recommendation for monitoring-api (rule engine)")
     notes = json.dumps(summary.blocks)

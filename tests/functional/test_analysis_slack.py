@@ -47,7 +47,7 @@ def test_perf_analyze_posts_a_summary_and_a_card_per_recommendation(
     incident_day: Any, stack: Any, slack_handler: Any
 ) -> None:
     response = slash(stack, slack_handler, "analyze")
-    assert slack_handler.lazy_work.wait_idle(timeout=90)  # a loaded machine can be slow
+    assert lambdas.wait_idle(timeout=90)  # a loaded machine can be slow
     assert response["statusCode"] == 200
     messages = top_level(stack)
     summary, cards = messages[0], messages[1:]
@@ -65,7 +65,7 @@ def test_perf_analyze_posts_a_summary_and_a_card_per_recommendation(
 def test_a_kind_filter_on_a_healthy_day_says_there_is_nothing_to_tune(stack: Any, slack_handler: Any) -> None:
     simulate(get_settings(), scenario="healthy")
     slash(stack, slack_handler, "analyze memory monitoring-api")
-    assert slack_handler.lazy_work.wait_idle(timeout=90)  # a loaded machine can be slow
+    assert lambdas.wait_idle(timeout=90)  # a loaded machine can be slow
     [summary] = top_level(stack)
     assert summary.text.startswith("No recommendations for monitoring-api (rule engine)")
     assert "Nothing to tune for lambda_memory" in blocks_text(summary)
@@ -74,7 +74,7 @@ def test_a_kind_filter_on_a_healthy_day_says_there_is_nothing_to_tune(stack: Any
 @pytest.mark.parametrize("args", ["analyze bogus", "analyze memory cache", "analyze payments-api"])
 def test_bad_arguments_get_a_usage_line_and_change_nothing(stack: Any, slack_handler: Any, args: str) -> None:
     slash(stack, slack_handler, args)
-    assert slack_handler.lazy_work.wait_idle(timeout=90)  # a loaded machine can be slow
+    assert lambdas.wait_idle(timeout=90)  # a loaded machine can be slow
     assert [m for m in top_level(stack) if "recommendation" in m.text] == []
     [reply] = [m for m in stack.slack.ephemerals() if "Usage" in m.text]
     assert "/perf analyze [kind] [service]" in reply.text
@@ -144,5 +144,5 @@ def test_a_retried_analyze_click_is_not_analysed_twice(incident_day: Any, stack:
     retried = slack_requests.signed_event(slack_requests.block_action_body(payload), stack.signing_secret)
     retried["headers"] |= {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
     assert lambdas.invoke("slack", retried)["statusCode"] == 200
-    assert slack_handler.lazy_work.wait_idle(timeout=90)
+    assert lambdas.wait_idle(timeout=90)
     assert len(stack.slack.replies(channel, alarm_message.ts)) == posted

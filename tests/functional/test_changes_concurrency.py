@@ -74,7 +74,7 @@ def test_concurrent_signed_clicks_and_slack_retries_apply_once(function: Any, sl
             t.start()
         for t in threads:
             t.join()
-        assert slack_handler.lazy_work.wait_idle(60)
+        assert lambdas.wait_idle(60)
     assert responses == [200] * len(events)  # every click is acknowledged at once
     assert len(updates) == 1
     actions = [e.action for e in audit_log().for_change(p.id)]

@@ -96,7 +96,7 @@ def test_perf_audit_lists_a_change(function: Any, slack_handler: Any) -> None:
     url = function.slack.response_url(channel, ALICE)
     body = slack_requests.slash_command_body(f"audit {p.id}", user_id=ALICE, channel_id=channel, response_url=url)
     lambdas.invoke("slack", slack_requests.signed_event(body, function.signing_secret))
-    slack_handler.lazy_work.wait_idle()
+    lambdas.wait_idle()
     listing = function.slack.messages("#perf-alerts")[-1].plain_text()
     assert p.id in listing and "proposed" in listing and "applied" in listing and "1024 MB → 1536 MB" in listing
 

@@ -58,7 +58,7 @@ def test_undo_clicked_twice_and_retried_by_slack_makes_one_undo_and_one_apply(
             t.start()
         for t in senders:
             t.join()
-        assert slack_handler.lazy_work.wait_idle(60)
+        assert lambdas.wait_idle(60)
 
     assert responses == [200, 200, 200]
     assert len(updates) == 1  # one apply

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from devstack import slack_requests
+from devstack import lambdas, slack_requests
 from devstack.alarm_events import alarm_message, sns_event
 from devstack.cold import invoke_cold
 from tests.functional.alarm_helpers import CHANNEL, alarm
@@ -25,8 +25,12 @@ pytestmark = pytest.mark.functional
 
 
 def cold(stack: Any, function: str, event: dict[str, Any]) -> dict[str, Any]:
-    """The handler in a new process, with the devstack's endpoints and that function's own credentials."""
-    return invoke_cold(function, event, env=stack.env | stack.function_env(function))
+    """The handler in a new process, with the devstack's endpoints and that function's own credentials; the lazy work
+    it starts (an asynchronous self-invocation through the Lambda API) runs in yet another new process."""
+    with lambdas.cold_invocations():
+        result = invoke_cold(function, event, env=stack.env | stack.function_env(function))
+        assert lambdas.wait_idle(120)
+    return result
 
 
 def alarm_event(state: str, at: datetime, previous: str) -> dict[str, Any]:

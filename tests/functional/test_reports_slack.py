@@ -32,7 +32,7 @@ def slash(stack: Devstack, handler: Any, text: str) -> dict[str, Any]:
     )
     response = lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))
     assert response["statusCode"] == 200
-    assert handler.lazy_work.wait_idle()
+    assert lambdas.wait_idle()
     return dict(response)
 
 

@@ -55,14 +55,14 @@ def test_unknown_subcommand_gets_a_short_ephemeral_usage(stack: Devstack, slack_
     answer = json.loads(response["body"])
     assert answer["response_type"] == "ephemeral"
     assert "frobnicate" in answer["text"] and "/perf help" in answer["text"]
-    slack_handler.lazy_work.wait_idle()
+    lambdas.wait_idle()
     assert stack.slack.calls["chat.postMessage"] == 0
 
 
 def _assert_rejected(stack: Devstack, slack_handler: Any, event: dict[str, Any]) -> None:
     before = sum(stack.slack.calls.values())
     response = lambdas.invoke("slack", event)
-    slack_handler.lazy_work.wait_idle()
+    lambdas.wait_idle()
     assert response["statusCode"] == 401
     posting = {"chat.postMessage", "chat.postEphemeral", "chat.update", "views.open"}
     assert not any(stack.slack.calls[m] for m in posting)

@@ -24,7 +24,7 @@ def slash_in(stack: Any, handler: Any, channel_id: str, text: str, user: str = A
         text, user_id=user, channel_id=channel_id, response_url=stack.slack.response_url(channel_id, user)
     )
     assert lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))["statusCode"] == 200
-    assert handler.lazy_work.wait_idle(timeout=90)
+    assert lambdas.wait_idle(timeout=90)
 
 
 @pytest.fixture

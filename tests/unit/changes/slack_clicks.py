@@ -40,7 +40,7 @@ def click_event(
 def click(slack_handler: Any, stack: Any, action_id: str, value: str, **kwargs: Any) -> dict[str, Any]:
     """One click, then wait for its lazy work; returns the HTTP response the handler gave Slack."""
     response = lambdas.invoke("slack", click_event(stack, action_id, value, **kwargs))
-    slack_handler.lazy_work.wait_idle()
+    lambdas.wait_idle()
     return dict(response)
 
 
