@@ -75,7 +75,7 @@ class LambdaRef(_Model):
 class TableRef(_Model):
     name: str
     service_index: str | None = None
-    # AWS publishes SuccessfulRequestLatency per TableName + Operation; empty = the TableName-only series the seed uses
+    # AWS publishes SuccessfulRequestLatency per TableName + Operation; empty = the TableName-only series
     latency_operations: list[str] = Field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-DEFAULT_FAILURE_THRESHOLD = 5  # the seed's breaker defaults
+DEFAULT_FAILURE_THRESHOLD = 5  # the breaker's defaults: failure threshold 5, timeout 60 s, 3 trial successes
 DEFAULT_OPEN_TIMEOUT_S = 60.0
 DEFAULT_HALF_OPEN_SUCCESSES = 3
 

@@ -1,4 +1,5 @@
-"""AdaptiveCircuitBreaker: the seed's breaker, with its state shared by every container through a store.
+"""AdaptiveCircuitBreaker: a circuit breaker with adaptive thresholds (CLOSED → OPEN → HALF_OPEN), its state
+shared by every container through a store.
 
 Every state change is read → apply a pure transition → conditional write; on a version conflict the breaker
 re-reads and re-applies, so concurrent failures in several containers are all counted and it opens once.
@@ -76,7 +77,7 @@ class AdaptiveCircuitBreaker:
         return result
 
     def adjust_thresholds_based_on_traffic(self, current_qps: float) -> BreakerStatus:
-        """The seed's adaptive rule: record the observed QPS and the failure threshold it implies."""
+        """The adaptive threshold rule: record the observed QPS and the failure threshold it implies."""
         if current_qps < 0:
             raise ValueError("QPS cannot be negative")
         return self._apply(lambda status, _now: transitions.on_traffic(status, float(current_qps)))

@@ -1,4 +1,4 @@
-"""The breaker's shared state as one typed record, and the seed's adaptive threshold rule.
+"""The breaker's shared state as one typed record, and the adaptive threshold rule.
 
 The record is what every container reads and conditionally writes; ``version`` is the optimistic-lock counter.
 """
@@ -50,7 +50,7 @@ class BreakerStatus(BaseModel):
 
 
 def adaptive_threshold(qps: float) -> int:
-    """The seed's rule: busy services tolerate more failures before tripping, quiet ones fewer."""
+    """The adaptive threshold rule: busy services tolerate more failures before tripping, quiet ones fewer."""
     if qps > HIGH_TRAFFIC_QPS:
         return 10
     if qps < LOW_TRAFFIC_QPS:

@@ -68,7 +68,7 @@ def on_success(status: BreakerStatus, now: float) -> BreakerStatus:
 
 
 def on_traffic(status: BreakerStatus, qps: float) -> BreakerStatus:
-    """Record the observed QPS and the threshold the seed's adaptive rule derives from it."""
+    """Record the observed QPS and the threshold the adaptive threshold rule derives from it."""
     threshold = adaptive_threshold(qps)
     if status.current_qps == qps and status.adaptive_threshold == threshold:
         return status

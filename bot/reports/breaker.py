@@ -1,7 +1,7 @@
 """`/perf breaker`: each service's circuit breaker as stored in DynamoDB, with the QPS CloudWatch sees now.
 
 Reads the shared state written by :mod:`bot.breaker` (one Query lists every breaker) and adds what the state
-alone cannot say: time until half-open, recovery time against the SLO, and the threshold the seed's adaptive
+alone cannot say: time until half-open, recovery time against the SLO, and the threshold the adaptive
 rule would pick for the current traffic (API Gateway Count over the last 5 minutes, one GetMetricData call).
 """
 

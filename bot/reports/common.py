@@ -116,5 +116,5 @@ def parse_service(settings: Settings, args: list[str]) -> Service | None:
 
 
 def table_dimensions(table: str, operation: str = "") -> tuple[tuple[str, str], ...]:
-    """DynamoDB latency dimensions: per operation as AWS publishes it, or the TableName-only series the seed uses."""
+    """DynamoDB latency dimensions: per operation as AWS publishes it, or the TableName-only series."""
     return (("TableName", table), ("Operation", operation)) if operation else (("TableName", table),)

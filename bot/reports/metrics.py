@@ -236,7 +236,7 @@ def _latest_items(service: Service) -> dict[str, Any]:
 
 
 def _metadata(raw: object) -> str:
-    """A map as ``key=value, …`` (the seed stores Metadata as a map); anything else as text."""
+    """A map as ``key=value, …`` (ApplicationMetrics items keep Metadata as a map); anything else as text."""
     if raw is None:
         return ""
     if isinstance(raw, dict):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bot.aws.cloudwatch import CloudWatchGateway, MetricQuery
     from bot.settings import Service, Settings
 
-THRESHOLD = 1.2  # the seed: more than 20 % above the baseline
+THRESHOLD = 1.2  # a regression: more than 20 % above the baseline
 BASELINE_DAYS = 7
 HOUR = 3600
 

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 HOUR = 3600
 MAX_DATAPOINTS_PER_CALL = 100_800  # GetMetricData's default MaxDatapoints
-COMPONENT_STAT = "p95"  # the seed's component targets are P95
+COMPONENT_STAT = "p95"  # component targets (API Gateway, Lambda, DynamoDB) are P95s
 # DynamoDB vends SuccessfulRequestLatency with Min/Max/Sum/Average/SampleCount only — CloudWatch has no p95 of it —
 # so the DynamoDB target is checked against the average of the slowest operation, and the report says so.
 DYNAMODB_LATENCY_STAT = "Average"
