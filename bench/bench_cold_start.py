@@ -58,7 +58,8 @@ def run() -> list[str]:
         "LAMBDA_TASK_ROOT": str(ROOT),
         "LOG_LEVEL": "INFO",
     }
-    ours, bare = [], []
+    ours: list[float] = []
+    bare: list[float] = []
     for warm in ("import handlers.slack", "import bench.bare_slack_handler"):  # compile bytecode once
         _run(warm, env)
     for i in range(ROUNDS):

@@ -60,10 +60,10 @@ def _count_calls(counter: Counter[str]) -> Any:
         made.meta.events.register("before-call.*.*", count)
         return made
 
-    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+    botocore.session.Session.create_client = create_client
 
     def undo() -> None:
-        botocore.session.Session.create_client = original  # type: ignore[method-assign]
+        botocore.session.Session.create_client = original
 
     return undo
 

@@ -24,7 +24,7 @@ from devstack.aws.iam import policy as iam_policy
 from devstack.aws.iam.actions import Call, Needed, needed
 from devstack.aws.iam.authz import Principals, message
 from devstack.aws.server import EmbeddedAws, start_aws
-from tests.unit.changes import monitored
+from tests.support import monitored
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 STATE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/perfbot-dev-state"

@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.request
 from datetime import datetime
+from typing import Any
 
 import pytest
 from slack_bolt import App
@@ -127,7 +128,7 @@ def test_transcript_reads_like_the_channel() -> None:
         emu.add_user("U0ALICE001", "alice", "Alice Admin")
         emu.add_channel("perf-alerts")
         client = WebClient(token=TOKEN, base_url=emu.api_url)
-        blocks = [
+        blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": ":red_circle: API p95 latency 812 ms"}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "*Target* 500 ms, ask <@U0ALICE001>"}},
             {

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.functional.alarm_helpers import Clock
-from tests.unit.changes import monitored
-from tests.unit.changes.slack_clicks import ALICE, BOB, CAROL
+from tests.support import monitored
+from tests.support.alarm_helpers import Clock
+from tests.support.slack_clicks import ALICE, BOB, CAROL
 
 ALARM_START = datetime(2026, 11, 26, 18, 55, 12, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import load_event
-from tests.functional.alarm_helpers import CHANNEL, Clock, alarm, dumps, event, invoke, top_level
+from tests.support.alarm_helpers import CHANNEL, Clock, alarm, dumps, event, invoke, top_level
 
 pytestmark = pytest.mark.functional
 

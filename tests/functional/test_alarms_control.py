@@ -9,7 +9,7 @@ import pytest
 
 from devstack import lambdas
 from tests.conftest import load_event
-from tests.functional.alarm_helpers import CHANNEL, Clock, alarm, click, event, invoke, slash, top_level
+from tests.support.alarm_helpers import CHANNEL, Clock, alarm, click, event, invoke, slash, top_level
 
 pytestmark = pytest.mark.functional
 
@@ -285,11 +285,12 @@ def test_a_warm_container_builds_the_idempotency_layer_once(
 
     hooked: list[Any] = []
     register = user_agent.register_feature_to_client
-    monkeypatch.setattr(
-        user_agent,
-        "register_feature_to_client",
-        lambda client, feature: (hooked.append(client), register(client, feature)),
-    )
+
+    def counting(client: Any, feature: str) -> None:
+        hooked.append(client)
+        register(client, feature)
+
+    monkeypatch.setattr(user_agent, "register_feature_to_client", counting)
     for minutes in range(4):
         invoke(event(alarm(), "ALARM", clock.advance(minutes=minutes + 1)))
 

@@ -16,8 +16,8 @@ from bot.aws.bedrock import reset_bedrock_clients
 from bot.settings import get_settings, reset_settings
 from devstack import lambdas
 from devstack.simulator import simulate
-from tests.functional.alarm_helpers import slash, top_level
-from tests.unit.analysis.bedrock_answers import MODEL_ID, converse_response, memory_item
+from tests.support.alarm_helpers import slash, top_level
+from tests.support.bedrock_answers import MODEL_ID, converse_response, memory_item
 
 pytestmark = pytest.mark.functional
 

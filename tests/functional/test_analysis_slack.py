@@ -13,7 +13,7 @@ from bot.settings import get_settings
 from devstack import lambdas
 from devstack.simulator import simulate
 from tests.conftest import load_event
-from tests.functional.alarm_helpers import CHANNEL, alarm, click, event, invoke, slash, top_level
+from tests.support.alarm_helpers import CHANNEL, alarm, click, event, invoke, slash, top_level
 
 pytestmark = pytest.mark.functional
 
@@ -115,7 +115,7 @@ def test_the_hourly_schedule_posts_only_new_or_changed_recommendations(incident_
 
 def test_a_retried_analyze_click_is_not_analysed_twice(incident_day: Any, stack: Any, slack_handler: Any) -> None:
     from devstack import slack_requests
-    from tests.functional.alarm_helpers import CHANNEL as channel
+    from tests.support.alarm_helpers import CHANNEL as channel
 
     invoke(event(alarm(), "ALARM", datetime.now(UTC)))
     [alarm_message] = top_level(stack)

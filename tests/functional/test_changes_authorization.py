@@ -13,10 +13,10 @@ from bot.audit import audit_log
 from bot.changes.store import proposal_store
 from bot.settings import DEFAULT_CONFIG, reset_settings
 from devstack import lambdas
-from tests.unit.changes import monitored
-from tests.unit.changes.aws_hooks import count_calls
-from tests.unit.changes.factories import memory_rec, proposal
-from tests.unit.changes.slack_clicks import ALICE, BOB, CAROL, card_for, card_text, click, ephemerals_for, post_card
+from tests.support import monitored
+from tests.support.aws_hooks import count_calls
+from tests.support.change_factories import memory_rec, proposal
+from tests.support.slack_clicks import ALICE, BOB, CAROL, card_for, card_text, click, ephemerals_for, post_card
 
 pytestmark = pytest.mark.functional
 

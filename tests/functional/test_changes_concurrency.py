@@ -14,10 +14,10 @@ from bot.slack.app import slack_client
 from bot.slack.delivery.changes import change_orchestrator
 from bot.slack.listeners.changes import SlackDirectory
 from devstack import lambdas
-from tests.unit.changes import monitored
-from tests.unit.changes.aws_hooks import count_calls
-from tests.unit.changes.factories import memory_rec
-from tests.unit.changes.slack_clicks import ALICE, CAROL, buttons, card_for, card_text, click_event, ephemerals_for
+from tests.support import monitored
+from tests.support.aws_hooks import count_calls
+from tests.support.change_factories import memory_rec
+from tests.support.slack_clicks import ALICE, CAROL, buttons, card_for, card_text, click_event, ephemerals_for
 
 pytestmark = pytest.mark.functional
 

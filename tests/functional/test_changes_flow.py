@@ -12,10 +12,10 @@ from bot.audit import audit_log
 from bot.changes.store import proposal_store
 from bot.settings import reset_settings
 from devstack import lambdas, slack_requests
-from tests.unit.changes import monitored
-from tests.unit.changes.aws_hooks import aws_error, count_calls
-from tests.unit.changes.factories import memory_rec
-from tests.unit.changes.slack_clicks import ALICE, BOB, CAROL, buttons, card_for, card_text, click, ephemerals_for
+from tests.support import monitored
+from tests.support.aws_hooks import aws_error, count_calls
+from tests.support.change_factories import memory_rec
+from tests.support.slack_clicks import ALICE, BOB, CAROL, buttons, card_for, card_text, click, ephemerals_for
 
 pytestmark = pytest.mark.functional
 

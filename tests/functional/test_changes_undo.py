@@ -14,10 +14,10 @@ from bot.changes.models import undo_id
 from bot.changes.store import proposal_store
 from bot.settings import get_settings
 from devstack import lambdas
-from tests.unit.changes import monitored
-from tests.unit.changes.aws_hooks import count_calls
-from tests.unit.changes.factories import memory_rec
-from tests.unit.changes.slack_clicks import ALICE, CAROL, card_for, click, click_event, ephemerals_for
+from tests.support import monitored
+from tests.support.aws_hooks import count_calls
+from tests.support.change_factories import memory_rec
+from tests.support.slack_clicks import ALICE, CAROL, card_for, click, click_event, ephemerals_for
 
 pytestmark = pytest.mark.functional
 

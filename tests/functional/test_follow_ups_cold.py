@@ -16,10 +16,10 @@ import pytest
 from devstack import lambdas, slack_requests
 from devstack.alarm_events import alarm_message, sns_event
 from devstack.cold import invoke_cold
-from tests.functional.alarm_helpers import CHANNEL, alarm
-from tests.unit.changes import monitored
-from tests.unit.changes.factories import memory_rec
-from tests.unit.changes.slack_clicks import ALICE, buttons, card_for, card_text
+from tests.support import monitored
+from tests.support.alarm_helpers import CHANNEL, alarm
+from tests.support.change_factories import memory_rec
+from tests.support.slack_clicks import ALICE, buttons, card_for, card_text
 
 pytestmark = pytest.mark.functional
 

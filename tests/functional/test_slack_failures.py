@@ -10,7 +10,7 @@ import pytest
 from bot.slack import messages
 from bot.slack.errors import guarded
 from tests.conftest import load_event
-from tests.functional.alarm_helpers import CHANNEL, Clock, click, invoke, slash, top_level
+from tests.support.alarm_helpers import CHANNEL, Clock, click, invoke, slash, top_level
 
 pytestmark = pytest.mark.functional
 

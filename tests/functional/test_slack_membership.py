@@ -11,8 +11,8 @@ from bot.settings import get_settings
 from devstack import lambdas, slack_requests
 from devstack.simulator import simulate
 from tests.conftest import load_event
-from tests.functional.alarm_helpers import invoke
 from tests.functional.test_reports_slack import live_report_end, write_known_datapoints
+from tests.support.alarm_helpers import invoke
 
 pytestmark = pytest.mark.functional
 

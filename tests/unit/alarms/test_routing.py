@@ -51,7 +51,7 @@ def test_severity() -> None:
 
 def test_runbook_from_config_else_from_the_description() -> None:
     settings = load_settings({})
-    assert runbook_for(parsed("alarms_sns_metric_alarm.json"), settings).endswith("runbooks/high-latency.md")
+    assert (runbook_for(parsed("alarms_sns_metric_alarm.json"), settings) or "").endswith("runbooks/high-latency.md")
     composite = parsed("alarms_sns_composite.json").model_copy(
         update={"description": "Page the API team. Runbook: https://wiki.example.com/run/book?id=7&x=1."}
     )

@@ -9,7 +9,7 @@ import pytest
 from bot.analysis.guardrails import GuardrailResult, apply_guardrails, compute_risk
 from bot.analysis.models import Recommendation
 from bot.settings import MaxStep
-from tests.unit.analysis.factories import FUNCTION, SERVICE, TABLE, healthy_inputs, healthy_lambda, healthy_table
+from tests.support.analysis_factories import FUNCTION, SERVICE, TABLE, healthy_inputs, healthy_lambda, healthy_table
 
 LIVE: dict[tuple[str, str], dict[str, Any]] = {
     ("lambda_memory", FUNCTION): {"memory_mb": 1024},

@@ -9,7 +9,7 @@ import pytest
 from bot.analysis.inputs import BreakerInputs
 from bot.analysis.models import Recommendation
 from bot.analysis.rules import run_rules
-from tests.unit.analysis.factories import (
+from tests.support.analysis_factories import (
     FUNCTION,
     SERVICE,
     TABLE,

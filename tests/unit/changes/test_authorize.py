@@ -8,7 +8,7 @@ import pytest
 
 from bot.changes.authorize import CachedGroupMembers, Click, approval_channels, authorize, cards_channel
 from bot.settings import Approvers, ChannelRoute, Settings, SlackSettings, Tables
-from tests.unit.changes.factories import FakeDirectory, proposal
+from tests.support.change_factories import FakeDirectory, proposal
 
 APPROVER, OTHER_APPROVER, GROUP_MEMBER, STRANGER = "U0APPROVER1", "U0APPROVER2", "U0INGROUP1", "U0STRANGER"
 

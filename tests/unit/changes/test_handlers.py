@@ -9,7 +9,7 @@ import pytest
 
 from bot.analysis.models import Values
 from bot.changes.kinds import InvalidChange, handler_for, kind_spec
-from tests.unit.changes import monitored
+from tests.support import monitored
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from bot.changes.kinds import (
 )
 from bot.changes.verify import metrics_for
 from bot.settings import load_settings
-from tests.unit.analysis.factories import healthy_inputs
-from tests.unit.changes.factories import memory_rec, proposal
+from tests.support.analysis_factories import healthy_inputs
+from tests.support.change_factories import memory_rec, proposal
 
 
 class NoValues(BaseModel):

@@ -11,8 +11,8 @@ from bot.aws.clients import AwsError
 from bot.changes.authorize import Click
 from bot.changes.models import Proposal
 from bot.changes.verify import Verification
-from tests.unit.changes.factories import FakeDirectory, memory_rec, proposal
-from tests.unit.changes.fakes import Flow, at_once, flow, settings
+from tests.support.change_factories import FakeDirectory, memory_rec, proposal
+from tests.support.fakes import Flow, at_once, flow, settings
 
 ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"
 ALERTS = "C0PERFALRT"

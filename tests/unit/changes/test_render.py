@@ -8,7 +8,7 @@ from bot.audit import AuditEvent
 from bot.changes.verify import Verification
 from bot.slack.render import changes as render
 from bot.slack.render.kit import MAX_BLOCKS
-from tests.unit.changes.factories import proposal
+from tests.support.change_factories import proposal
 
 
 def dump(blocks: object) -> str:

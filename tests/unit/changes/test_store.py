@@ -13,8 +13,8 @@ from bot.audit import audit_log
 from bot.changes import Conflict, DynamoProposalStore, InMemoryProposalStore, ProposalStore, UnknownProposal
 from bot.changes.orchestrator import orchestrator
 from bot.settings import get_settings
-from tests.unit.changes.factories import memory_rec, proposal
-from tests.unit.changes.fakes import RecordingNotifier
+from tests.support.change_factories import memory_rec, proposal
+from tests.support.fakes import RecordingNotifier
 
 
 @pytest.fixture(params=["dynamodb", "memory"])

@@ -29,9 +29,9 @@ from bot.settings import MaxStep, Settings, load_settings
 from bot.slack.listeners.analysis import parse_analyze_args
 from bot.slack.render import changes as cards
 from bot.slack.render.analysis import summary_blocks
-from tests.unit.analysis.factories import FUNCTION, SERVICE, context, healthy_inputs, healthy_lambda
-from tests.unit.changes.factories import FakeDirectory
-from tests.unit.changes.fakes import flow
+from tests.support.analysis_factories import FUNCTION, SERVICE, context, healthy_inputs, healthy_lambda
+from tests.support.change_factories import FakeDirectory
+from tests.support.fakes import flow
 
 # -- the toy kind: everything it needs, in one place ------------------------------------------------------------
 

@@ -10,8 +10,8 @@ from bot.analysis.models import Values
 from bot.changes.authorize import Click
 from bot.changes.models import undo_id
 from bot.changes.undo import inverse_proposal
-from tests.unit.changes.factories import FakeDirectory, memory_rec, proposal
-from tests.unit.changes.fakes import Flow, at_once, flow
+from tests.support.change_factories import FakeDirectory, memory_rec, proposal
+from tests.support.fakes import Flow, at_once, flow
 
 ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"
 ALERTS = "C0PERFALRT"

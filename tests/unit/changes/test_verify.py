@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.aws.cloudwatch import Series
 from bot.changes.verify import measure, metrics_for
 from bot.settings import load_settings
-from tests.unit.changes.factories import proposal
+from tests.support.change_factories import proposal
 
 APPLIED = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

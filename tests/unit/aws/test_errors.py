@@ -14,7 +14,7 @@ def test_an_aws_error_answer_keeps_its_code_and_request_id() -> None:
         "ResponseMetadata": {"RequestId": "req-123"},
     }
     with pytest.raises(AwsError) as caught, failing_as("GetMetricData"):
-        raise ClientError(answer, "GetMetricData")  # type: ignore[arg-type]
+        raise ClientError(answer, "GetMetricData")
     assert caught.value.code == "ThrottlingException" and caught.value.request_id == "req-123"
     assert str(caught.value) == "GetMetricData failed: ThrottlingException: Rate exceeded"
     assert isinstance(caught.value.__cause__, ClientError)

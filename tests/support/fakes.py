@@ -15,7 +15,7 @@ from bot.changes import CardAddress, ChangeOrchestrator, InMemoryProposalStore, 
 from bot.changes.kinds import ChangeHandler, as_int
 from bot.changes.verify import Verification
 from bot.settings import Settings, load_settings
-from tests.unit.changes.factories import FakeDirectory
+from tests.support.change_factories import FakeDirectory
 
 FUNCTION = "monitoring-api-dev"
 T = TypeVar("T")
