@@ -19,7 +19,7 @@ from devstack.cold import invoke_cold
 from tests.support import monitored
 from tests.support.alarm_helpers import CHANNEL, alarm
 from tests.support.change_factories import memory_rec
-from tests.support.slack_clicks import ALICE, buttons, card_for, card_text
+from tests.support.slack_clicks import ALICE, buttons, card_for, card_text, click_event
 
 pytestmark = pytest.mark.functional
 
@@ -79,28 +79,12 @@ def test_acknowledge_silence_and_recovery_each_in_a_fresh_container(stack: Any) 
 def test_approve_and_undo_each_in_a_fresh_container(function: Any) -> None:
     stack = function
     card = card_for(stack, memory_rec(before=1024, after=1280))  # its undo is medium risk: one approver
-    approve = slack_requests.click_event(
-        stack.slack,
-        stack.signing_secret,
-        "approve_proposal",
-        card.id,
-        user=ALICE,
-        channel=CHANNEL,
-        message_ts=card.message_ts,
-    )
+    approve = click_event(stack, "approve_proposal", card.id, user=ALICE, message_ts=card.message_ts)
     assert cold(stack, "slack", approve)["statusCode"] == 200
     assert monitored.memory_of() == 1280
     assert "Applied" in card_text(stack, card) and "undo_change" in buttons(stack, card)
 
-    undo = slack_requests.click_event(
-        stack.slack,
-        stack.signing_secret,
-        "undo_change",
-        card.id,
-        user=ALICE,
-        channel=CHANNEL,
-        message_ts=card.message_ts,
-    )
+    undo = click_event(stack, "undo_change", card.id, user=ALICE, message_ts=card.message_ts)
     assert cold(stack, "slack", undo)["statusCode"] == 200
     assert monitored.memory_of() == 1024
     assert stack.slack.refusals == []
