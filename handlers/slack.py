@@ -4,6 +4,9 @@ Bolt's lazy listeners re-invoke this function asynchronously through the Lambda 
 itself), wherever it runs: the devstack's embedded AWS runs such invocations too. This module stays on the
 cold-start budget (``make bench`` P2) and the ack budget (P1): Powertools logging only on Lambda, the per-request
 log line at DEBUG (API Gateway's access log has every request), tracing only in the lazy work.
+
+Every POST passes :mod:`bot.slack.request_guard` first: it verifies Slack's signature (Bolt's own check is off, so it
+happens once) and turns a bad request into a clean 4xx before Bolt parses anything.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from typing import Any
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
 from bot import observability
-from bot.slack.app import TracedLambdaLazyListenerRunner, build_app
+from bot.slack import request_guard
+from bot.slack.app import TracedLambdaLazyListenerRunner, build_app, signing_secret
 
 logger = logging.getLogger(__name__)
 observability.lambda_logging()
-app = build_app()
+_signing_secret = signing_secret()
+app = build_app(signing_secret=_signing_secret, request_verification=False)  # request_guard verifies
 _adapter = SlackRequestHandler(app)  # lazy listeners: asynchronous self-invocation, traced
 app.listener_runner.lazy_listener_runner = TracedLambdaLazyListenerRunner(_adapter.logger)
 
@@ -28,6 +33,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     event.setdefault("isBase64Encoded", False)  # REST v1 test events may omit it; the adapter indexes it
     if event.get("headers") is None:  # API Gateway sends null for a request without headers
         event["headers"] = {}
+    refusal = request_guard.check(event, _signing_secret)
+    if refusal is not None:
+        return refusal
     response = _adapter.handle(event, context)  # Bolt normalises header names itself (REST v1 sends "X-Slack-…")
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("slack_request", extra={"status": response.get("statusCode")})

@@ -57,23 +57,46 @@ class TracedLambdaLazyListenerRunner(LambdaLazyListenerRunner):
             super().run(function, request)
 
 
+MAX_BOLT_LOG_LINE = 1000
+
+
+def _bounded(record: logging.LogRecord) -> bool:
+    """Bolt puts whole request bodies into some lines ("Unhandled request (…)"): cut them to a bounded line."""
+    message = record.getMessage()
+    if "`token` will be unused" in message:
+        return False  # Bolt warns that SLACK_BOT_TOKEN is unused when a client is given; the client carries it
+    if len(message) > MAX_BOLT_LOG_LINE:
+        record.msg, record.args = f"{message[:MAX_BOLT_LOG_LINE]}… ({len(message)} characters)", None
+    return True
+
+
 def _bolt_logger() -> logging.Logger:
+    """Bolt's loggers — its own ``slack_bolt.*`` ones copy this one's handlers and filters when the app is built."""
     bolt_logger = logging.getLogger("bot.slack.bolt")  # under "bot": on Lambda its lines are JSON like perfbot's
-    # Bolt warns that SLACK_BOT_TOKEN is unused when a client is given; the client carries that same token.
-    bolt_logger.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
+    if _bounded not in bolt_logger.filters:
+        bolt_logger.addFilter(_bounded)
     return bolt_logger
+
+
+def signing_secret() -> str:
+    return _secret("SLACK_SIGNING_SECRET")
 
 
 def build_app(
     *,
     client: WebClient | None = None,
     signing_secret: str | None = None,
+    request_verification: bool = True,
 ) -> App:
-    """The perfbot Bolt app. ``process_before_response`` because on Lambda nothing may run after the response."""
+    """The perfbot Bolt app. ``process_before_response`` because on Lambda nothing may run after the response.
+
+    ``request_verification=False`` only behind :mod:`bot.slack.request_guard`, which verifies every request first.
+    """
     app = App(
         name="perfbot",  # naming the app spares Bolt an inspect.stack() walk at cold start
         client=client or slack_client(),
         signing_secret=signing_secret if signing_secret is not None else _secret("SLACK_SIGNING_SECRET"),
+        request_verification_enabled=request_verification,
         process_before_response=True,
         token_verification_enabled=False,  # no network at import; Bolt calls auth.test on the first request
         logger=_bolt_logger(),

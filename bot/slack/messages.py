@@ -7,18 +7,32 @@ it here; on the ack path, so only the renderer kit is imported.
 
 from __future__ import annotations
 
-from bot.slack.render.kit import escape, mention
+from bot.slack.render.kit import escape, mention, truncate
+
+# Slack's limits: a message's text ≤ 4,000 characters is shown in full (longer is cut or refused), a section's text
+# ≤ 3,000. An echo of what someone typed is far shorter, so a sentence around it stays well inside both.
+MAX_MESSAGE_TEXT = 4000
+MAX_SECTION_TEXT = 3000
+MAX_ECHO = 200
+
+
+def echo(text: object, limit: int = MAX_ECHO) -> str:
+    """Something a person typed, quoted back: escaped for mrkdwn, then cut to ``limit`` characters with "…" (never
+    inside an ``&amp;``). Every sentence that repeats user input goes through this."""
+    return truncate(escape(text), limit)
+
 
 # -- /perf ----------------------------------------------------------------------------------------------------------
 
 
 def unknown_subcommand(name: str, known: list[str]) -> str:
     names = ", ".join(f"`{n}`" for n in known)
-    return f"I don't know `/perf {escape(name)}`. Try one of: {names}, or `/perf help`."
+    return f"I don't know `/perf {echo(name)}`. Try one of: {names}, or `/perf help`."
 
 
 def usage(problem: str, usage_line: str) -> str:
-    return f"{escape(problem)}\nUsage: `{escape(usage_line)}`"
+    """A problem found in the user's input (it may quote the input) and how the command is used."""
+    return f"{echo(problem, MAX_SECTION_TEXT // 2)}\nUsage: `{escape(usage_line)}`"
 
 
 def working(command: str) -> str:

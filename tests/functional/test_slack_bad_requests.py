@@ -6,12 +6,8 @@ its body; only a verified request learns that its body is malformed (400). More 
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +15,7 @@ import pytest
 
 from devstack import lambdas, slack_requests
 from devstack.stack import Devstack
+from tests.support import raw_requests
 
 pytestmark = pytest.mark.functional
 
@@ -47,13 +44,7 @@ def slash_body(stack: Devstack, text: str = "help", **fields: str) -> str:
 
 def signed(stack: Devstack, body: str | bytes, *, version: str = "2.0", base64_body: bool = False) -> dict[str, Any]:
     """``body`` as API Gateway hands it over (``bytes`` only base64-encoded), correctly signed over its bytes."""
-    raw = body.encode() if isinstance(body, str) else body
-    ts = str(int(time.time()))
-    digest = hmac.new(stack.signing_secret.encode(), b"v0:" + ts.encode() + b":" + raw, hashlib.sha256).hexdigest()
-    headers = {"x-slack-request-timestamp": ts, "x-slack-signature": f"v0={digest}"}
-    event = slack_requests.apigw_event("", headers, version=version, base64_body=base64_body)  # type: ignore[arg-type]
-    event["body"] = base64.b64encode(raw).decode() if base64_body else raw.decode()
-    return event
+    return raw_requests.signed(body, stack.signing_secret, version=version, base64_body=base64_body)
 
 
 # -- base64 bodies -------------------------------------------------------------------------------------------------
