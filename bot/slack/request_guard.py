@@ -214,13 +214,15 @@ def _check_objects(body: dict[str, Any]) -> None:
     user = body.get("user")
     if not isinstance(user, dict) or not isinstance(user.get("id"), str):
         raise Refused(400, "user is not an object with an id")
+    if not isinstance(body.get("response_url"), str) or not body["response_url"]:
+        raise Refused(400, "no response_url (every button answers through it)")
     for key in OBJECT_KEYS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             raise Refused(400, f"{key} is not an object")
-    for key in FOREIGN_KEYS:
-        if body.get(key) is not None:
+    for key in FOREIGN_KEYS:  # absent, not even null: Bolt reads body.get("event", {}).get(…)
+        if key in body:
             raise Refused(400, f"block_actions with {key}")
-    _check_texts(body, ("response_url", "trigger_id", "api_app_id", "thread_ts", "enterprise_id", "team_id"))
+    _check_texts(body, ("trigger_id", "api_app_id", "thread_ts", "enterprise_id", "team_id"))
     _check_texts(body.get("channel") or {}, ("id", "name"))
     _check_texts(body.get("container") or {}, ("message_ts", "channel_id", "thread_ts"))
     _check_texts(body.get("message") or {}, ("ts", "thread_ts", "user"))
