@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_bolt.adapter.aws_lambda.handler import to_aws_response, to_bolt_request
 
 from bot import observability
 from bot.slack import request_guard
@@ -36,7 +37,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     refusal = request_guard.check(event, _signing_secret)
     if refusal is not None:
         return refusal
-    response = _adapter.handle(event, context)  # Bolt normalises header names itself (REST v1 sends "X-Slack-…")
+    response = _post(event, context) if request_guard.method(event) == "POST" else _adapter.handle(event, context)
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("slack_request", extra={"status": response.get("statusCode")})
     return response
+
+
+def _post(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """What ``SlackRequestHandler.handle`` does with a POST, minus its ``logger.debug(f"Incoming event: {event}")``,
+    whose f-string formats the whole event on every request at any log level (P1)."""
+    request = to_bolt_request(event)  # Bolt normalises header names itself (REST v1 sends "X-Slack-…")
+    request.context["aws_lambda_function_name"] = context.function_name
+    request.context["aws_lambda_invoked_function_arn"] = context.invoked_function_arn
+    request.context["lambda_request"] = event  # what the lazy listener runner re-invokes this function with
+    return to_aws_response(app.dispatch(request))

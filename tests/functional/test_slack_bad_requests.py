@@ -198,3 +198,24 @@ def test_an_unknown_subcommand_echo_is_bounded_and_escaped(
     assert len(text) <= 4_000
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
     assert "…" in text and "/perf help" in text
+
+
+def test_bolts_own_lines_about_a_signed_request_are_bounded(
+    stack: Devstack, slack_handler: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A signed click on a button perfbot has no listener for: Bolt answers 404 and logs "Unhandled request (<the
+    whole body>)" — cut to a bounded line."""
+    channel_id = stack.slack.channel_id("#perf-alerts")
+    payload = slack_requests.block_actions_payload(
+        "no_such_button",
+        "v" * 1_000,
+        user=USER,
+        channel_id=channel_id,
+        channel_name="perf-alerts",
+        message={"type": "message", "ts": "", "text": "x" * 2_000_000},
+        response_url=stack.slack.response_url(channel_id, USER),
+    )
+    response = answer(stack, signed(stack, slack_requests.block_action_body(payload)), caplog)
+    assert response["statusCode"] == 404
+    assert any("Unhandled request" in r.getMessage() for r in caplog.records)
+    assert len(caplog.text) < 4_000
