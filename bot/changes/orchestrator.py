@@ -44,6 +44,7 @@ from bot.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 Status = Literal["applied", "failed", "drift", "refused", "already", "rejected", "pending"]
+STUCK_APPROVED_AFTER = timedelta(minutes=2)  # an approval takes a drift check; longer means a crash or a refused write
 INTERRUPTED_AFTER = timedelta(minutes=30)  # longer than any handler waits (cache clusters take the longest)
 MAX_UNDO_ATTEMPTS = 20  # undos of one change that may end rejected, expired or failed before perfbot stops trying
 
@@ -62,6 +63,8 @@ class Outcome:
 class Expiry:
     expired: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)  # applied in AWS, now recorded so
+    released: list[str] = field(default_factory=list)  # stuck in approved, back to proposed
 
 
 class ChangeOrchestrator:
@@ -125,8 +128,24 @@ class ChangeOrchestrator:
             if late is not None:
                 return self._refuse(proposal_id, lost.current, click, late)
             return Outcome("already", lost.current)  # another click won; it applies, this one reports
-        self._record("approved", approved, click, detail=f"risk {approved.risk}")
+        self._record_approval(approved, click, f"risk {approved.risk}")
         return self._apply(approved, click)
+
+    def _record_approval(self, approved: Proposal, click: Click, detail: str) -> None:
+        """Audit the approval; if the audit log refuses, give the claim back (``approved`` → ``proposed``) so a later
+        click can try again, and raise."""
+        try:
+            self._record("approved", approved, click, detail=detail)
+        except Exception:
+            logger.exception("approval_not_audited", extra={"proposal": approved.id})
+            try:
+                released = self.store.transition(
+                    approved.id, "approved", "proposed", {"approved_by": "", "approved_at": ""}
+                )
+                self.notifier.refresh(released)
+            except (Conflict, AwsError):
+                logger.warning("approval_not_released", extra={"proposal": approved.id})  # expire releases it
+            raise
 
     def _approve_as(self, proposal: Proposal, actor: str) -> Outcome:
         """Approve without a human (configured auto-apply, auto-revert); still conditional and audited."""
@@ -136,7 +155,7 @@ class ChangeOrchestrator:
             approved = self.store.transition(proposal.id, "proposed", "approved", fields)
         except Conflict as lost:
             return Outcome("already", lost.current)
-        self._record("approved", approved, click, detail="approved automatically by configuration")
+        self._record_approval(approved, click, "approved automatically by configuration")
         return self._apply(approved, click)
 
     def reject(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
@@ -199,30 +218,54 @@ class ChangeOrchestrator:
         request_ids: list[str] = []
         try:
             request_ids = handler.apply(proposal.target, proposal.after)
-            handler.wait_until_done(proposal.target)
-            back = handler.read_back(proposal.target)
         except Exception as exc:
             if not isinstance(exc, AwsError):
                 logger.exception("change_apply_crashed", extra={"proposal": proposal.id})
             if isinstance(exc, AwsError) and exc.request_id:
                 request_ids.append(exc.request_id)
             return self._fail(applying, "applying", click, str(exc), read_safely(handler, proposal), request_ids)
-        if not same_values(proposal.after, back):
+        return self._read_back(applying, handler, click, request_ids)
+
+    def _read_back(self, applying: Proposal, handler: ChangeHandler, click: Click, request_ids: list[str]) -> Outcome:
+        """AWS accepted the change: from here on it happened, whatever the reads say."""
+        try:
+            handler.wait_until_done(applying.target)
+            back = handler.read_back(applying.target)
+        except Exception as exc:
+            logger.warning("change_read_back_failed", extra={"proposal": applying.id, "error": str(exc)})
+            return self._succeed(applying, click, {}, request_ids, unread=str(exc))
+        if not same_values(applying.after, back):
             return self._fail(applying, "applying", click, "AWS reports a different value after the change", back)
         return self._succeed(applying, click, back, request_ids)
 
-    def _succeed(self, applying: Proposal, click: Click, back: Values, request_ids: list[str]) -> Outcome:
+    def _succeed(
+        self, applying: Proposal, click: Click, back: Values, request_ids: list[str], *, unread: str = ""
+    ) -> Outcome:
+        """Record the change as applied. ``unread``: AWS accepted it but reading it back failed (verification
+        pending). If the state table refuses the write (after botocore's retries), the card still tells the truth
+        and the next ``expire`` run reconciles the record from the resource's live value."""
         applied_at = datetime.now(UTC)
         due = applied_at + timedelta(minutes=self.settings.changes.verify_after_min)
         fields = {
             "applied_at": applied_at.isoformat(timespec="seconds"),
             "finished_at": applied_at.isoformat(timespec="seconds"),
             "read_back": back,
+            "read_back_error": f"read-back failed, verification pending: {unread}"[:1000] if unread else "",
             "aws_request_ids": request_ids,
             "verify_due_at": due.isoformat(timespec="seconds"),
         }
-        applied = self.store.transition(applying.id, "applying", "applied", fields)
-        self._record("applied", applied, click, after=back, aws_request_ids=request_ids)
+        try:
+            applied = self.store.transition(applying.id, "applying", "applied", fields)
+        except Conflict as lost:
+            if lost.current.state != "applied":
+                raise
+            return Outcome("applied", lost.current)  # a reconcile recorded it first
+        except AwsError as exc:
+            logger.error("change_applied_not_recorded", extra={"proposal": applying.id, "error": str(exc)})
+            shown = applying.model_copy(update={**fields, "state": "applied"})
+            self.notifier.refresh(shown)
+            return Outcome("applied", shown)
+        self._record("applied", applied, click, after=back, aws_request_ids=request_ids, detail=applied.read_back_error)
         if applied.undo_of:
             self._roll_back_original(applied, click)
         self.notifier.refresh(applied)
@@ -303,15 +346,51 @@ class ChangeOrchestrator:
             self._record("expired", gone, Click(SYSTEM_ACTOR, gone.channel), detail="deadline passed")
             self.notifier.refresh(gone)
             report.expired.append(gone.id)
-        cutoff = (now - INTERRUPTED_AFTER).isoformat(timespec="seconds")
-        for p in self.store.applying_since(cutoff):
-            live = read_safely(self._handlers(p.kind), p)
+        self._reconcile(now, report)
+        return report
+
+    def _reconcile(self, now: datetime, report: Expiry) -> None:
+        """Proposals left between states by a crash or a refused write: ``approved`` for longer than an approval
+        takes goes back to ``proposed`` (nothing was changed yet; its deadline still counts); ``applying`` whose
+        resource already has the proposed value is recorded as applied; ``applying`` long after approval, without
+        it, failed — each from the resource as AWS shows it."""
+        stamp = now.isoformat(timespec="seconds")
+        stuck_before = (now - STUCK_APPROVED_AFTER).isoformat(timespec="seconds")
+        interrupted_before = (now - INTERRUPTED_AFTER).isoformat(timespec="seconds")
+        for p in self.store.applying_since(stamp):
+            system = Click(SYSTEM_ACTOR, p.channel)
             try:
-                self._fail(p, "applying", Click(SYSTEM_ACTOR, p.channel), "interrupted while applying", live)
+                if p.state == "approved" and p.approved_at < stuck_before:
+                    released = self.store.transition(
+                        p.id, "approved", "proposed", {"approved_by": "", "approved_at": ""}
+                    )
+                    self.notifier.refresh(released)
+                    report.released.append(p.id)
+                elif p.state == "applying":
+                    live = read_safely(self._handlers(p.kind), p)
+                    if live and same_values(p.after, live):
+                        self._reconciled(p, system, live)
+                        report.reconciled.append(p.id)
+                    elif p.approved_at < interrupted_before:
+                        self._fail(p, "applying", system, "interrupted while applying", live)
+                        report.interrupted.append(p.id)
             except Conflict:
                 continue
-            report.interrupted.append(p.id)
-        return report
+
+    def _reconciled(self, p: Proposal, click: Click, live: Values) -> None:
+        applied_at = datetime.now(UTC)
+        due = applied_at + timedelta(minutes=self.settings.changes.verify_after_min)
+        fields = {
+            "applied_at": applied_at.isoformat(timespec="seconds"),
+            "finished_at": applied_at.isoformat(timespec="seconds"),
+            "read_back": live,
+            "verify_due_at": due.isoformat(timespec="seconds"),
+        }
+        applied = self.store.transition(p.id, "applying", "applied", fields)
+        self._record("applied", applied, click, after=live, detail="reconciled: the resource has the proposed value")
+        if applied.undo_of:
+            self._roll_back_original(applied, click)
+        self.notifier.refresh(applied)
 
     # -- undo and revert ----------------------------------------------------------------------------------------
 
