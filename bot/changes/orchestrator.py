@@ -354,7 +354,7 @@ class ChangeOrchestrator:
         takes goes back to ``proposed`` (nothing was changed yet; its deadline still counts); ``applying`` whose
         resource already has the proposed value is recorded as applied; ``applying`` long after approval, without
         it, failed — each from the resource as AWS shows it."""
-        stamp = now.isoformat(timespec="seconds")
+        stamp = now.isoformat(timespec="seconds") + "~"  # after every "<approved_at>#<id>" of this second too
         stuck_before = (now - STUCK_APPROVED_AFTER).isoformat(timespec="seconds")
         interrupted_before = (now - INTERRUPTED_AFTER).isoformat(timespec="seconds")
         for p in self.store.applying_since(stamp):

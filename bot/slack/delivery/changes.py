@@ -59,4 +59,9 @@ def verify(event: dict[str, Any]) -> TaskResult:
 @task("expire")
 def expire(event: dict[str, Any]) -> TaskResult:
     done = change_orchestrator().expire()
-    return {"expired": done.expired, "interrupted": done.interrupted}
+    return {
+        "expired": done.expired,
+        "interrupted": done.interrupted,
+        "reconciled": done.reconciled,
+        "released": done.released,
+    }
