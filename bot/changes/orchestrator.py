@@ -119,6 +119,7 @@ class ChangeOrchestrator:
         if refusal is not None or proposal is None:
             return self._refuse(proposal_id, proposal, click, refusal or UNKNOWN)
         if proposal.state != "proposed":
+            self.notifier.refresh(proposal)  # a click on a stale card (its update failed): draw it from the store
             return Outcome("already", proposal)
         fields = {"approved_by": click.user, "approved_at": now_iso()}
         try:

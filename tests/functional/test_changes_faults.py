@@ -80,3 +80,27 @@ def test_expire_releases_a_proposal_stuck_in_approved(function: Any, slack_handl
     assert proposal_store().get(p.id).state == "proposed" and monitored.memory_of() == 1024
     click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
     assert proposal_store().get(p.id).state == "applied" and monitored.memory_of() == 1536
+
+
+def applied_card(request: faults.Request) -> bool:
+    return "(applied)" in str(request.params.get("text"))
+
+
+@pytest.mark.usefixtures("instant_retries")
+def test_card_update_answering_500_is_retried(function: Any, slack_handler: Any) -> None:
+    p = card_for(function, memory_rec())
+    with faults.inject("slack", "chat.update", "error", times=2, when=applied_card) as failed:
+        click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
+    assert failed.hits == 2
+    assert buttons(function, p) == ["undo_change"] and "Applied" in card_text(function, p)
+
+
+@pytest.mark.usefixtures("instant_retries")
+def test_a_card_that_could_not_be_updated_is_redrawn_by_the_next_click(function: Any, slack_handler: Any) -> None:
+    p = card_for(function, memory_rec())
+    with faults.inject("slack", "chat.update", "error", times=None):
+        click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
+    assert proposal_store().get(p.id).state == "applied"
+    assert buttons(function, p) == ["approve_proposal", "reject_proposal"]  # Slack never took the update
+    click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
+    assert buttons(function, p) == ["undo_change"] and monitored.memory_of() == 1536
