@@ -258,9 +258,12 @@ class ChangeOrchestrator:
         try:
             applied = self.store.transition(applying.id, "applying", "applied", fields)
         except Conflict as lost:
-            if lost.current.state != "applied":
+            current = lost.current
+            if current.state != "applied":
                 raise
-            return Outcome("applied", lost.current)  # a reconcile recorded it first
+            if (current.applied_at, current.aws_request_ids) != (fields["applied_at"], request_ids):
+                return Outcome("applied", current)  # a reconcile recorded (and audited) it first
+            applied = current  # our write landed, its answer was lost and botocore's retry found it done
         except AwsError as exc:
             logger.error("change_applied_not_recorded", extra={"proposal": applying.id, "error": str(exc)})
             shown = applying.model_copy(update={**fields, "state": "applied"})

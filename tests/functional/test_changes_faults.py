@@ -104,3 +104,14 @@ def test_a_card_that_could_not_be_updated_is_redrawn_by_the_next_click(function:
     assert buttons(function, p) == ["approve_proposal", "reject_proposal"]  # Slack never took the update
     click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
     assert buttons(function, p) == ["undo_change"] and monitored.memory_of() == 1536
+
+
+@pytest.mark.usefixtures("instant_retries")
+def test_applied_write_whose_answer_is_lost_is_recorded_and_audited_once(function: Any, slack_handler: Any) -> None:
+    p = card_for(function, memory_rec())
+    where = {"TableName": get_settings().tables.state, "Item.state.S": "applied"}
+    with faults.inject("dynamodb", "PutItem", "reset_after_success", where=where) as lost:
+        click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
+    assert lost.hits == 1
+    assert proposal_store().get(p.id).state == "applied" and buttons(function, p) == ["undo_change"]
+    assert [e.action for e in audit_log().for_change(p.id)] == ["proposed", "approved", "applied"]
