@@ -241,9 +241,7 @@ def inject(
 ) -> Iterator[Fault]:
     """While inside, ``operation`` of ``service`` fails with ``mode`` (``times`` calls; ``None``: all of them);
     ``fault.hits`` says how many calls it hit."""
-    fault = FAULTS.add(
-        Fault(service, operation, mode, times, dict(where or {}), when, delay_s, retry_after_s)
-    )
+    fault = FAULTS.add(Fault(service, operation, mode, times, dict(where or {}), when, delay_s, retry_after_s))
     try:
         yield fault
     finally:
