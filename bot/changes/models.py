@@ -75,7 +75,10 @@ class Proposal(BaseModel):
     finished_at: str = ""
     error: str = ""
     read_back: Values = Field(default_factory=dict)
-    read_back_error: str = ""  # applied, but reading it back failed: verification pending
+    read_back_error: str = ""
+    card_stale: bool = (
+        False  # Slack did not take the card's last redraw  # applied, but reading it back failed: verification pending
+    )
     live: Values = Field(default_factory=dict, description="the live value seen on drift or failure")
     aws_request_ids: list[str] = Field(default_factory=list)
     undo_of: str = ""

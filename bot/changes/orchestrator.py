@@ -119,7 +119,8 @@ class ChangeOrchestrator:
         if refusal is not None or proposal is None:
             return self._refuse(proposal_id, proposal, click, refusal or UNKNOWN)
         if proposal.state != "proposed":
-            self.notifier.refresh(proposal)  # a click on a stale card (its update failed): draw it from the store
+            if proposal.card_stale:  # a click on a card whose last update failed: draw it from the store
+                self._refresh(proposal)
             return Outcome("already", proposal)
         fields = {"approved_by": click.user, "approved_at": now_iso()}
         try:
@@ -143,7 +144,7 @@ class ChangeOrchestrator:
                 released = self.store.transition(
                     approved.id, "approved", "proposed", {"approved_by": "", "approved_at": ""}
                 )
-                self.notifier.refresh(released)
+                self._refresh(released)
             except (Conflict, AwsError):
                 logger.warning("approval_not_released", extra={"proposal": approved.id})  # expire releases it
             raise
@@ -176,7 +177,7 @@ class ChangeOrchestrator:
         except Conflict as lost:
             return Outcome("already", lost.current)
         self._record("rejected", rejected, click)
-        self.notifier.refresh(rejected)
+        self._refresh(rejected)
         return Outcome("rejected", rejected)
 
     def _refuse(self, proposal_id: str, proposal: Proposal | None, click: Click, refusal: Refusal) -> Outcome:
@@ -208,14 +209,14 @@ class ChangeOrchestrator:
             fields = {"error": "drift", "live": live, "finished_at": now_iso()}
             failed = self.store.transition(proposal.id, "approved", "failed", fields)
             self._record("drift", failed, click, after=live, detail="live value differs from the proposal's before")
-            self.notifier.refresh(failed)
+            self._refresh(failed)
             return Outcome("drift", failed)
         try:
             handler.validate(proposal.target, proposal.after)
         except Exception as exc:
             return self._fail(proposal, "approved", click, f"not a valid change: {exc}", live)
         applying = self.store.transition(proposal.id, "approved", "applying")
-        self.notifier.refresh(applying)
+        self._refresh(applying)
         request_ids: list[str] = []
         try:
             request_ids = handler.apply(proposal.target, proposal.after)
@@ -267,12 +268,12 @@ class ChangeOrchestrator:
         except AwsError as exc:
             logger.error("change_applied_not_recorded", extra={"proposal": applying.id, "error": str(exc)})
             shown = applying.model_copy(update={**fields, "state": "applied"})
-            self.notifier.refresh(shown)
+            self.notifier.refresh(shown)  # not stored: nothing to mark stale
             return Outcome("applied", shown)
         self._record("applied", applied, click, after=back, aws_request_ids=request_ids, detail=applied.read_back_error)
         if applied.undo_of:
             self._roll_back_original(applied, click)
-        self.notifier.refresh(applied)
+        self._refresh(applied)
         return Outcome("applied", applied)
 
     def _roll_back_original(self, undo: Proposal, click: Click) -> None:
@@ -282,7 +283,7 @@ class ChangeOrchestrator:
             logger.warning("undo_original_not_applied", extra={"undo": undo.id, "error": str(exc)})
             return
         self._record("rolled_back", original, click, detail=f"undone by {undo.id}")
-        self.notifier.refresh(original)
+        self._refresh(original)
 
     def _fail(
         self,
@@ -296,7 +297,7 @@ class ChangeOrchestrator:
         fields = {"error": error[:1000], "live": live, "aws_request_ids": request_ids or [], "finished_at": now_iso()}
         failed = self.store.transition(proposal.id, state, "failed", fields)
         self._record("failed", failed, click, after=live, detail=error[:1000], aws_request_ids=request_ids or [])
-        self.notifier.refresh(failed)
+        self._refresh(failed)
         return Outcome("failed", failed)
 
     # -- verify -------------------------------------------------------------------------------------------------
@@ -330,7 +331,7 @@ class ChangeOrchestrator:
             )
             revert = revert if created else None  # someone is undoing it already
         self.notifier.verified(p, result, revert=revert)
-        self.notifier.refresh(p)
+        self._refresh(p)
         if revert is not None:
             self._start_undo(p, revert, lambda undo: self._approve_as(undo, AUTO_REVERT_ACTOR))
         return True
@@ -348,7 +349,7 @@ class ChangeOrchestrator:
             except Conflict:
                 continue  # approved or rejected at the last moment
             self._record("expired", gone, Click(SYSTEM_ACTOR, gone.channel), detail="deadline passed")
-            self.notifier.refresh(gone)
+            self._refresh(gone)
             report.expired.append(gone.id)
         self._reconcile(now, report)
         return report
@@ -368,7 +369,7 @@ class ChangeOrchestrator:
                     released = self.store.transition(
                         p.id, "approved", "proposed", {"approved_by": "", "approved_at": ""}
                     )
-                    self.notifier.refresh(released)
+                    self._refresh(released)
                     report.released.append(p.id)
                 elif p.state == "applying":
                     live = read_safely(self._handlers(p.kind), p)
@@ -394,7 +395,7 @@ class ChangeOrchestrator:
         self._record("applied", applied, click, after=live, detail="reconciled: the resource has the proposed value")
         if applied.undo_of:
             self._roll_back_original(applied, click)
-        self.notifier.refresh(applied)
+        self._refresh(applied)
 
     # -- undo and revert ----------------------------------------------------------------------------------------
 
@@ -447,6 +448,17 @@ class ChangeOrchestrator:
         return approve(undo)
 
     # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _refresh(self, p: Proposal) -> None:
+        """Redraw the card; when Slack would not take it (after its retries), remember the card is stale so the next
+        click on it redraws it from the store; once redrawn, it is no longer stale."""
+        drawn = self.notifier.refresh(p) is not False
+        if drawn == (not p.card_stale):
+            return
+        try:
+            self.store.update_fields(p.id, p.state, {"card_stale": not drawn})
+        except (Conflict, AwsError):
+            logger.warning("card_stale_not_recorded", extra={"proposal": p.id})  # a later move redraws it anyway
 
     def _find(self, proposal_id: str) -> Proposal | None:
         try:

@@ -39,14 +39,16 @@ class SlackChangeNotifier:
         )
         return CardAddress(channel=posted.channel, ts=posted.ts)
 
-    def refresh(self, p: Proposal) -> None:
+    def refresh(self, p: Proposal) -> bool:
         if not p.message_ts:
-            return
+            return True
         text, blocks = render.card(p)
         try:
             self._client.chat_update(channel=p.channel, ts=p.message_ts, text=text, blocks=blocks)
         except Exception:  # the change itself is done and audited; a stale card must not hide that
             logger.exception("card_update_failed", extra={"proposal": p.id})
+            return False
+        return True
 
     def verified(self, p: Proposal, result: Verification, *, revert: Proposal | None) -> None:
         text, blocks = render.verification_blocks(p, result, revert=revert)
