@@ -13,7 +13,7 @@ from tests.conftest import load_event
 from tests.support.alarm_helpers import CHANNEL, Clock, invoke, top_level
 from tests.support.change_factories import memory_rec
 from tests.support.faults import instant_retries  # noqa: F401 - fixture
-from tests.support.slack_clicks import card_for
+from tests.support.slack_clicks import ALICE, CAROL, card_for, click
 
 pytestmark = [pytest.mark.functional, pytest.mark.usefixtures("instant_retries")]
 
@@ -51,3 +51,15 @@ def test_history_shows_metadata_only_when_asked(function: Any) -> None:
     assert full["metadata"]["event_payload"] == {"id": p.id}
     assert client.conversations_history(channel=channel, oldest=p.message_ts)["messages"] == []
     assert len(client.conversations_history(channel=channel, oldest=p.message_ts, inclusive=True)["messages"]) == 1
+
+
+def test_an_undo_card_in_a_thread_is_posted_once(function: Any, slack_handler: Any) -> None:
+    p = card_for(function, memory_rec())
+    click(slack_handler, function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
+    in_thread = {"thread_ts": p.message_ts}
+    with faults.inject("slack", "chat.postMessage", "reset_after_success", where=in_thread) as lost:
+        click(slack_handler, function, "undo_change", p.id, user=CAROL, message_ts=p.message_ts)
+    assert lost.hits == 1
+    thread = function.slack.replies(CHANNEL, p.message_ts)
+    undo_cards = [m for m in thread if m.ts != p.message_ts and (m.metadata or {}).get("event_type") == CARD_EVENT]
+    assert len(undo_cards) == 1 and function.slack.calls["conversations.replies"] == 1
