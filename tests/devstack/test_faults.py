@@ -96,6 +96,9 @@ def test_control_endpoint_and_cli_spec(stack: Any) -> None:
     assert json.loads(urllib.request.urlopen(request).read())["ok"]
     listed = json.loads(urllib.request.urlopen(stack.slack.api_url.removesuffix("api/") + "_devstack/faults").read())
     assert [(f["operation"], f["mode"], f["times"]) for f in listed["faults"]] == [("chat.update", "error", None)]
+    clear = urllib.request.Request(stack.aws.endpoint_url + faults.CONTROL_PATH, method="DELETE")
+    assert json.loads(urllib.request.urlopen(clear).read())["faults"] == []
+    assert faults.FAULTS.active == []
     spec = faults.Fault.parse("dynamodb:PutItem=latency@0.2*always")
     assert (spec.service, spec.operation, spec.mode, spec.times, spec.delay_s) == (
         "dynamodb",
