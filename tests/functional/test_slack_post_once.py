@@ -18,6 +18,12 @@ from tests.support.slack_clicks import ALICE, CAROL, card_for, click
 pytestmark = [pytest.mark.functional, pytest.mark.usefixtures("instant_retries")]
 
 
+@pytest.fixture(autouse=True)
+def bot_in_channel(stack: Any) -> None:
+    """Reading history needs membership (memberships outlive the devstack's reset: another test may have left)."""
+    stack.slack.invite_bot(CHANNEL)
+
+
 def cards(stack: Any) -> list[Any]:
     return [m for m in stack.slack.messages(CHANNEL) if (m.metadata or {}).get("event_type") == CARD_EVENT]
 
