@@ -18,6 +18,13 @@ def add_commands(subparsers: Any) -> None:
     run.add_argument("--aws-port", type=int, default=5000)
     run.add_argument("--slack-port", type=int, default=5001)
     run.add_argument("--no-slack", action="store_true", help="embedded AWS only")
+    run.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SERVICE:OPERATION=MODE[*N|*always][@SECONDS]",
+        help="inject a fault (devstack/faults.py), e.g. slack:chat.update=error*always; more at /_devstack/faults",
+    )
     run.set_defaults(func=_devstack)
 
     simulate = subparsers.add_parser("simulate", help="create the simulated service with 24 h of metrics")
@@ -32,8 +39,10 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _devstack(args: argparse.Namespace) -> int:
+    from devstack.faults import add_specs
     from devstack.stack import Devstack
 
+    add_specs(args.fault)
     with Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack) as stack:
         for key, value in stack.env.items():
             print(f"{key}={value}", flush=True)

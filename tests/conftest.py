@@ -60,7 +60,9 @@ def stack(devstack: Devstack) -> Iterator[Devstack]:
     from bot.bootstrap import bootstrap
     from bot.settings import get_settings, reset_settings
     from bot.slack.channels import reset_channel_directories
+    from devstack.faults import FAULTS
 
+    FAULTS.clear()
     devstack.aws.reset()
     devstack.slack.reset()
     reset_clients()

@@ -25,7 +25,7 @@ State = Literal["proposed", "approved", "applying", "applied", "failed", "reject
 # Which state may follow which; anything else is a bug, not a race.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "proposed": frozenset({"approved", "rejected", "expired"}),
-    "approved": frozenset({"applying", "failed"}),
+    "approved": frozenset({"applying", "failed", "proposed"}),  # → proposed: the approval could not be recorded
     "applying": frozenset({"applied", "failed"}),
     "applied": frozenset({"rolled_back"}),
 }
@@ -75,6 +75,10 @@ class Proposal(BaseModel):
     finished_at: str = ""
     error: str = ""
     read_back: Values = Field(default_factory=dict)
+    read_back_error: str = ""
+    card_stale: bool = (
+        False  # Slack did not take the card's last redraw  # applied, but reading it back failed: verification pending
+    )
     live: Values = Field(default_factory=dict, description="the live value seen on drift or failure")
     aws_request_ids: list[str] = Field(default_factory=list)
     undo_of: str = ""

@@ -24,9 +24,10 @@ class ChangeNotifier(Protocol):
     def post(self, p: Proposal, *, thread_ts: str | None = None) -> CardAddress:
         """Post the card of a pending proposal (in ``thread_ts`` when given); where it is."""
 
-    def refresh(self, p: Proposal) -> None:
+    def refresh(self, p: Proposal) -> bool | None:
         """Redraw the card for the proposal's current state ("applying… by", the result, the failure). Never raises:
-        the change is done and audited whether or not its card could be redrawn."""
+        the change is done and audited whether or not its card could be redrawn; False when it could not (the
+        orchestrator marks the card stale and redraws it on the next click)."""
 
     def verified(self, p: Proposal, result: Verification, *, revert: Proposal | None) -> None:
         """The verification result in the card's thread; ``revert`` is the undo perfbot starts by itself (after a

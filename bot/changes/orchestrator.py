@@ -44,6 +44,7 @@ from bot.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 Status = Literal["applied", "failed", "drift", "refused", "already", "rejected", "pending"]
+STUCK_APPROVED_AFTER = timedelta(minutes=2)  # an approval takes a drift check; longer means a crash or a refused write
 INTERRUPTED_AFTER = timedelta(minutes=30)  # longer than any handler waits (cache clusters take the longest)
 MAX_UNDO_ATTEMPTS = 20  # undos of one change that may end rejected, expired or failed before perfbot stops trying
 
@@ -62,6 +63,8 @@ class Outcome:
 class Expiry:
     expired: list[str] = field(default_factory=list)
     interrupted: list[str] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)  # applied in AWS, now recorded so
+    released: list[str] = field(default_factory=list)  # stuck in approved, back to proposed
 
 
 class ChangeOrchestrator:
@@ -116,6 +119,8 @@ class ChangeOrchestrator:
         if refusal is not None or proposal is None:
             return self._refuse(proposal_id, proposal, click, refusal or UNKNOWN)
         if proposal.state != "proposed":
+            if proposal.card_stale:  # a click on a card whose last update failed: draw it from the store
+                self._refresh(proposal)
             return Outcome("already", proposal)
         fields = {"approved_by": click.user, "approved_at": now_iso()}
         try:
@@ -125,8 +130,24 @@ class ChangeOrchestrator:
             if late is not None:
                 return self._refuse(proposal_id, lost.current, click, late)
             return Outcome("already", lost.current)  # another click won; it applies, this one reports
-        self._record("approved", approved, click, detail=f"risk {approved.risk}")
+        self._record_approval(approved, click, f"risk {approved.risk}")
         return self._apply(approved, click)
+
+    def _record_approval(self, approved: Proposal, click: Click, detail: str) -> None:
+        """Audit the approval; if the audit log refuses, give the claim back (``approved`` → ``proposed``) so a later
+        click can try again, and raise."""
+        try:
+            self._record("approved", approved, click, detail=detail)
+        except Exception:
+            logger.exception("approval_not_audited", extra={"proposal": approved.id})
+            try:
+                released = self.store.transition(
+                    approved.id, "approved", "proposed", {"approved_by": "", "approved_at": ""}
+                )
+                self._refresh(released)
+            except (Conflict, AwsError):
+                logger.warning("approval_not_released", extra={"proposal": approved.id})  # expire releases it
+            raise
 
     def _approve_as(self, proposal: Proposal, actor: str) -> Outcome:
         """Approve without a human (configured auto-apply, auto-revert); still conditional and audited."""
@@ -136,7 +157,7 @@ class ChangeOrchestrator:
             approved = self.store.transition(proposal.id, "proposed", "approved", fields)
         except Conflict as lost:
             return Outcome("already", lost.current)
-        self._record("approved", approved, click, detail="approved automatically by configuration")
+        self._record_approval(approved, click, "approved automatically by configuration")
         return self._apply(approved, click)
 
     def reject(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
@@ -156,7 +177,7 @@ class ChangeOrchestrator:
         except Conflict as lost:
             return Outcome("already", lost.current)
         self._record("rejected", rejected, click)
-        self.notifier.refresh(rejected)
+        self._refresh(rejected)
         return Outcome("rejected", rejected)
 
     def _refuse(self, proposal_id: str, proposal: Proposal | None, click: Click, refusal: Refusal) -> Outcome:
@@ -188,44 +209,71 @@ class ChangeOrchestrator:
             fields = {"error": "drift", "live": live, "finished_at": now_iso()}
             failed = self.store.transition(proposal.id, "approved", "failed", fields)
             self._record("drift", failed, click, after=live, detail="live value differs from the proposal's before")
-            self.notifier.refresh(failed)
+            self._refresh(failed)
             return Outcome("drift", failed)
         try:
             handler.validate(proposal.target, proposal.after)
         except Exception as exc:
             return self._fail(proposal, "approved", click, f"not a valid change: {exc}", live)
         applying = self.store.transition(proposal.id, "approved", "applying")
-        self.notifier.refresh(applying)
+        self._refresh(applying)
         request_ids: list[str] = []
         try:
             request_ids = handler.apply(proposal.target, proposal.after)
-            handler.wait_until_done(proposal.target)
-            back = handler.read_back(proposal.target)
         except Exception as exc:
             if not isinstance(exc, AwsError):
                 logger.exception("change_apply_crashed", extra={"proposal": proposal.id})
             if isinstance(exc, AwsError) and exc.request_id:
                 request_ids.append(exc.request_id)
             return self._fail(applying, "applying", click, str(exc), read_safely(handler, proposal), request_ids)
-        if not same_values(proposal.after, back):
+        return self._read_back(applying, handler, click, request_ids)
+
+    def _read_back(self, applying: Proposal, handler: ChangeHandler, click: Click, request_ids: list[str]) -> Outcome:
+        """AWS accepted the change: from here on it happened, whatever the reads say."""
+        try:
+            handler.wait_until_done(applying.target)
+            back = handler.read_back(applying.target)
+        except Exception as exc:
+            logger.warning("change_read_back_failed", extra={"proposal": applying.id, "error": str(exc)})
+            return self._succeed(applying, click, {}, request_ids, unread=str(exc))
+        if not same_values(applying.after, back):
             return self._fail(applying, "applying", click, "AWS reports a different value after the change", back)
         return self._succeed(applying, click, back, request_ids)
 
-    def _succeed(self, applying: Proposal, click: Click, back: Values, request_ids: list[str]) -> Outcome:
+    def _succeed(
+        self, applying: Proposal, click: Click, back: Values, request_ids: list[str], *, unread: str = ""
+    ) -> Outcome:
+        """Record the change as applied. ``unread``: AWS accepted it but reading it back failed (verification
+        pending). If the state table refuses the write (after botocore's retries), the card still tells the truth
+        and the next ``expire`` run reconciles the record from the resource's live value."""
         applied_at = datetime.now(UTC)
         due = applied_at + timedelta(minutes=self.settings.changes.verify_after_min)
         fields = {
             "applied_at": applied_at.isoformat(timespec="seconds"),
             "finished_at": applied_at.isoformat(timespec="seconds"),
             "read_back": back,
+            "read_back_error": f"read-back failed, verification pending: {unread}"[:1000] if unread else "",
             "aws_request_ids": request_ids,
             "verify_due_at": due.isoformat(timespec="seconds"),
         }
-        applied = self.store.transition(applying.id, "applying", "applied", fields)
-        self._record("applied", applied, click, after=back, aws_request_ids=request_ids)
+        try:
+            applied = self.store.transition(applying.id, "applying", "applied", fields)
+        except Conflict as lost:
+            current = lost.current
+            if current.state != "applied":
+                raise
+            if (current.applied_at, current.aws_request_ids) != (fields["applied_at"], request_ids):
+                return Outcome("applied", current)  # a reconcile recorded (and audited) it first
+            applied = current  # our write landed, its answer was lost and botocore's retry found it done
+        except AwsError as exc:
+            logger.error("change_applied_not_recorded", extra={"proposal": applying.id, "error": str(exc)})
+            shown = applying.model_copy(update={**fields, "state": "applied"})
+            self.notifier.refresh(shown)  # not stored: nothing to mark stale
+            return Outcome("applied", shown)
+        self._record("applied", applied, click, after=back, aws_request_ids=request_ids, detail=applied.read_back_error)
         if applied.undo_of:
             self._roll_back_original(applied, click)
-        self.notifier.refresh(applied)
+        self._refresh(applied)
         return Outcome("applied", applied)
 
     def _roll_back_original(self, undo: Proposal, click: Click) -> None:
@@ -235,7 +283,7 @@ class ChangeOrchestrator:
             logger.warning("undo_original_not_applied", extra={"undo": undo.id, "error": str(exc)})
             return
         self._record("rolled_back", original, click, detail=f"undone by {undo.id}")
-        self.notifier.refresh(original)
+        self._refresh(original)
 
     def _fail(
         self,
@@ -249,7 +297,7 @@ class ChangeOrchestrator:
         fields = {"error": error[:1000], "live": live, "aws_request_ids": request_ids or [], "finished_at": now_iso()}
         failed = self.store.transition(proposal.id, state, "failed", fields)
         self._record("failed", failed, click, after=live, detail=error[:1000], aws_request_ids=request_ids or [])
-        self.notifier.refresh(failed)
+        self._refresh(failed)
         return Outcome("failed", failed)
 
     # -- verify -------------------------------------------------------------------------------------------------
@@ -283,7 +331,7 @@ class ChangeOrchestrator:
             )
             revert = revert if created else None  # someone is undoing it already
         self.notifier.verified(p, result, revert=revert)
-        self.notifier.refresh(p)
+        self._refresh(p)
         if revert is not None:
             self._start_undo(p, revert, lambda undo: self._approve_as(undo, AUTO_REVERT_ACTOR))
         return True
@@ -301,17 +349,53 @@ class ChangeOrchestrator:
             except Conflict:
                 continue  # approved or rejected at the last moment
             self._record("expired", gone, Click(SYSTEM_ACTOR, gone.channel), detail="deadline passed")
-            self.notifier.refresh(gone)
+            self._refresh(gone)
             report.expired.append(gone.id)
-        cutoff = (now - INTERRUPTED_AFTER).isoformat(timespec="seconds")
-        for p in self.store.applying_since(cutoff):
-            live = read_safely(self._handlers(p.kind), p)
+        self._reconcile(now, report)
+        return report
+
+    def _reconcile(self, now: datetime, report: Expiry) -> None:
+        """Proposals left between states by a crash or a refused write: ``approved`` for longer than an approval
+        takes goes back to ``proposed`` (nothing was changed yet; its deadline still counts); ``applying`` whose
+        resource already has the proposed value is recorded as applied; ``applying`` long after approval, without
+        it, failed — each from the resource as AWS shows it."""
+        stamp = now.isoformat(timespec="seconds") + "~"  # after every "<approved_at>#<id>" of this second too
+        stuck_before = (now - STUCK_APPROVED_AFTER).isoformat(timespec="seconds")
+        interrupted_before = (now - INTERRUPTED_AFTER).isoformat(timespec="seconds")
+        for p in self.store.applying_since(stamp):
+            system = Click(SYSTEM_ACTOR, p.channel)
             try:
-                self._fail(p, "applying", Click(SYSTEM_ACTOR, p.channel), "interrupted while applying", live)
+                if p.state == "approved" and p.approved_at < stuck_before:
+                    released = self.store.transition(
+                        p.id, "approved", "proposed", {"approved_by": "", "approved_at": ""}
+                    )
+                    self._refresh(released)
+                    report.released.append(p.id)
+                elif p.state == "applying":
+                    live = read_safely(self._handlers(p.kind), p)
+                    if live and same_values(p.after, live):
+                        self._reconciled(p, system, live)
+                        report.reconciled.append(p.id)
+                    elif p.approved_at < interrupted_before:
+                        self._fail(p, "applying", system, "interrupted while applying", live)
+                        report.interrupted.append(p.id)
             except Conflict:
                 continue
-            report.interrupted.append(p.id)
-        return report
+
+    def _reconciled(self, p: Proposal, click: Click, live: Values) -> None:
+        applied_at = datetime.now(UTC)
+        due = applied_at + timedelta(minutes=self.settings.changes.verify_after_min)
+        fields = {
+            "applied_at": applied_at.isoformat(timespec="seconds"),
+            "finished_at": applied_at.isoformat(timespec="seconds"),
+            "read_back": live,
+            "verify_due_at": due.isoformat(timespec="seconds"),
+        }
+        applied = self.store.transition(p.id, "applying", "applied", fields)
+        self._record("applied", applied, click, after=live, detail="reconciled: the resource has the proposed value")
+        if applied.undo_of:
+            self._roll_back_original(applied, click)
+        self._refresh(applied)
 
     # -- undo and revert ----------------------------------------------------------------------------------------
 
@@ -364,6 +448,17 @@ class ChangeOrchestrator:
         return approve(undo)
 
     # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _refresh(self, p: Proposal) -> None:
+        """Redraw the card; when Slack would not take it (after its retries), remember the card is stale so the next
+        click on it redraws it from the store; once redrawn, it is no longer stale."""
+        drawn = self.notifier.refresh(p) is not False
+        if drawn == (not p.card_stale):
+            return
+        try:
+            self.store.update_fields(p.id, p.state, {"card_stale": not drawn})
+        except (Conflict, AwsError):
+            logger.warning("card_stale_not_recorded", extra={"proposal": p.id})  # a later move redraws it anyway
 
     def _find(self, proposal_id: str) -> Proposal | None:
         try:

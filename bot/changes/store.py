@@ -78,7 +78,7 @@ class ProposalStore(Protocol):
         """Proposals awaiting a decision, oldest deadline first; ``due_before`` (epoch s): only deadlines before it."""
 
     def applying_since(self, before: str) -> Iterator[Proposal]:
-        """Changes still ``applying`` that were approved before ``before`` (ISO): interrupted applies."""
+        """Changes still ``approved`` or ``applying`` that were approved before ``before`` (ISO): interrupted ones."""
 
     def awaiting_verification(self, due_before: str) -> Iterator[Proposal]:
         """Applied changes whose verification time (ISO) is before ``due_before``."""
@@ -108,7 +108,7 @@ def index_key(p: Proposal) -> tuple[str, str] | None:
     """The list a proposal is on (pending, applying, awaiting verification) and its place in it; None: on none."""
     if p.state == "proposed":
         return PENDING, f"{p.approve_by:012d}#{p.id}"
-    if p.state == "applying":  # listed so an apply interrupted by a crash can be found and reported
+    if p.state in ("approved", "applying"):  # listed so a crash or a refused write between states is found
         return APPLYING, f"{p.approved_at}#{p.id}"
     if p.state == "applied" and p.verify_due_at and not p.verification:
         return AWAITING_VERIFICATION, f"{p.verify_due_at}#{p.id}"

@@ -11,25 +11,23 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
 from slack_bolt.util.utils import get_name_for_callable
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot import observability
 from bot.slack.errors import on_error
 from bot.slack.listeners import LISTENER_MODULES
+from bot.slack.retries import retry_handlers
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
 
 def slack_client(token: str | None = None, base_url: str | None = None) -> WebClient:
-    """The WebClient every perfbot component uses: ``SLACK_API_URL`` aware, retrying 429s and dropped connections."""
+    """The WebClient every perfbot component uses: ``SLACK_API_URL`` aware, retrying 429s, and 5xx and dropped
+    connections where a repeat is harmless (:mod:`bot.slack.retries`)."""
     return WebClient(
         token=token if token is not None else _secret("SLACK_BOT_TOKEN"),
         base_url=base_url or os.environ.get("SLACK_API_URL") or SLACK_API_DEFAULT,
         timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        retry_handlers=retry_handlers(),
     )
 
 

@@ -37,6 +37,7 @@ class KeepAliveRequestHandler(MotoRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall between
 
     def handle_one_request(self) -> None:
+        self.client_connection = self.connection
         self.keep_alive = False  # decided per request, once its body has been read
         super().handle_one_request()
 
@@ -50,11 +51,17 @@ class KeepAliveRequestHandler(MotoRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         self.keep_alive = self.request_version == "HTTP/1.1" and not self.close_connection and len(body) == length
         connection, rfile = self.connection, self.rfile
+        self.client_connection = connection  # the real socket, for a fault that drops it (devstack.faults)
         self.connection, self.rfile = _drained_socket(), io.BytesIO(body)
         try:
             super().run_wsgi()
         finally:
             self.connection, self.rfile = connection, rfile
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        environ["devstack.connection"] = getattr(self, "client_connection", None) or self.connection
+        return environ
 
     def send_header(self, keyword: str, value: Any) -> None:
         if self.keep_alive and keyword.lower() == "connection" and str(value).lower() == "close":

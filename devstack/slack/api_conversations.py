@@ -3,11 +3,15 @@
 conversations.list shows what a bot token sees: every public channel (``is_member`` says whether the bot joined),
 and only the private channels, DMs and group DMs the bot is in; pages follow ``limit`` and ``cursor``
 (``response_metadata.next_cursor``, empty on the last page) as Slack's cursor pagination does.
+
+conversations.history and .replies (the ``*:history`` scope of the channel's type, and membership) filter by ``oldest``
+and ``latest`` (exclusive unless ``inclusive``) and show a message's ``metadata`` only with ``include_all_metadata``.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from devstack.slack.scopes import KINDS
@@ -68,11 +72,48 @@ def conversations_list(store: Store, args: Body) -> Body:
     return {"channels": page, "response_metadata": {"next_cursor": _next_cursor(start + limit) if more else ""}}
 
 
+def _truthy(raw: Any) -> bool:
+    return str(raw).lower() in ("1", "true")
+
+
+def _ts_bound(raw: Any, error: str = "invalid_ts_oldest") -> float | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise SlackError(error) from None
+
+
+def _window(args: Body) -> Callable[[str], bool]:
+    """``oldest`` / ``latest`` (exclusive unless ``inclusive``), as conversations.history and .replies filter."""
+    oldest, latest = _ts_bound(args.get("oldest")), _ts_bound(args.get("latest"), "invalid_ts_latest")
+    inclusive = _truthy(args.get("inclusive"))
+
+    def within(ts: str) -> bool:
+        t = float(ts)
+        low = oldest is None or (t >= oldest if inclusive else t > oldest)
+        high = latest is None or (t <= latest if inclusive else t < latest)
+        return low and high
+
+    return within
+
+
+def _shown(message: Any, team_id: str, metadata: bool) -> Body:
+    """A message as history shows it: its ``metadata`` only with ``include_all_metadata``."""
+    api = message.to_api(team_id)
+    if not metadata:
+        api.pop("metadata", None)
+    return api
+
+
 def conversations_history(store: Store, args: Body) -> Body:
-    newest_first = list(reversed(store.messages(args["channel"])))
+    within = _window(args)
+    newest_first = [m for m in reversed(store.messages(args["channel"])) if within(m.ts)]
     page = newest_first[: _limit(args)]
+    metadata = _truthy(args.get("include_all_metadata"))
     return {
-        "messages": [m.to_api(store.team_id) for m in page],
+        "messages": [_shown(m, store.team_id, metadata) for m in page],
         "has_more": len(newest_first) > len(page),
         "pin_count": 0,
         "response_metadata": {"next_cursor": ""},
@@ -87,9 +128,11 @@ def conversations_replies(store: Store, args: Body) -> Body:
             raise SlackError("thread_not_found")
         root = parent.thread_ts if parent.is_reply and parent.thread_ts else parent.ts
         head = snapshot(store.find(channel, root))
-    thread = [head, *store.replies(channel, root)][: _limit(args)]
+    within = _window(args)
+    thread = [head, *(m for m in store.replies(channel, root) if within(m.ts))][: _limit(args)]
+    metadata = _truthy(args.get("include_all_metadata"))
     return {
-        "messages": [m.to_api(store.team_id) for m in thread],
+        "messages": [_shown(m, store.team_id, metadata) for m in thread],
         "has_more": False,
         "response_metadata": {"next_cursor": ""},
     }

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from devstack import faults
 from devstack.slack import membership
 from devstack.slack.api_chat import CHAT_METHODS
 from devstack.slack.api_conversations import CONVERSATION_METHODS
@@ -185,6 +186,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._route()
 
+    def do_DELETE(self) -> None:
+        self._route()
+
     def _route(self) -> None:
         dispatcher = self.server.dispatcher
         path, _, query = self.path.partition("?")
@@ -199,8 +203,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
                     dispatcher.store.refuse(Refusal(unquote(path[5:]), str(exc), None, "unparsable body"))
                     self._send(200, JSON_TYPE, json.dumps(payload).encode())
                     return
-                status, headers, payload = dispatcher.api(unquote(path[5:]), auth, args)
+                method = unquote(path[5:])
+                fault = faults.FAULTS.slack_fault(method, args)  # injected failures: not perfbot's refusals
+                if fault is not None and fault.mode != "reset_after_success":
+                    status, headers, payload = faults.slack_answer(fault)
+                else:
+                    status, headers, payload = dispatcher.api(method, auth, args)
+                if fault is not None and fault.mode == "reset_after_success":
+                    faults.drop(self.connection)
+                    self.close_connection = True
+                    return
                 self._send(status, JSON_TYPE, json.dumps(payload).encode(), headers)
+            elif path == faults.CONTROL_PATH:
+                status, answer = faults.FAULTS.control(self.command, body)
+                self._send(status, JSON_TYPE, json.dumps(answer).encode())
             elif path.startswith("/upload/v1/"):
                 upload = body
                 if self.headers.get("Content-Type", "").startswith("multipart/form-data"):

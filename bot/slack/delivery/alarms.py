@@ -9,6 +9,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.schedule import TaskResult, task
+from bot.slack.post_once import post_once
 
 if TYPE_CHECKING:
     from bot.alarms.notifier import AlarmNotifier
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+INCIDENT_EVENT = "perfbot_incident"  # message metadata: event_payload.id is "<alarm name>@<opened at>"
+DIGEST_EVENT = "perfbot_storm_digest"
 
 
 class SlackAlarmNotifier:
@@ -39,12 +42,33 @@ class SlackAlarmNotifier:
         return self.directory.channel_id(channel)
 
     def _post(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None, *, optional: bool = False, **extra: Any
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None,
+        *,
+        optional: bool = False,
+        once: tuple[str, str] | None = None,
+        **extra: Any,
     ) -> str:
-        """Post when the channel's pace allows; "" when an optional post was skipped (the channel is backlogged)."""
+        """Post when the channel's pace allows; "" when an optional post was skipped (the channel is backlogged).
+        ``once``: (event type, key) — posted at most once even when Slack's answer is lost (``bot.slack.post_once``)."""
         channel = self.channel_id(channel)  # an ID passes as it is; a name stored by an older version is resolved
         if not self.pacer.wait(channel, optional=optional):
             return ""
+        if once is not None:
+            event_type, key = once
+            posted = post_once(
+                self.client,
+                channel=channel,
+                event_type=event_type,
+                key=key,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                **extra,
+            )
+            return posted.ts
         answer = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, **extra)
         return str(answer["ts"])
 
@@ -57,7 +81,8 @@ class SlackAlarmNotifier:
         from bot.slack.render.alarms import incident_message
 
         text, blocks = incident_message(view)
-        return self._post(channel, text, blocks)
+        incident = view.incident
+        return self._post(channel, text, blocks, once=(INCIDENT_EVENT, f"{incident.alarm_name}@{incident.opened_at}"))
 
     def update_incident(self, channel: str, ts: str, view: IncidentView) -> None:
         from bot.slack.render.alarms import incident_message
@@ -110,7 +135,7 @@ class SlackAlarmNotifier:
         from bot.slack.render.alarms import digest_message
 
         text, blocks = digest_message(view)
-        return self._post(channel, text, blocks)
+        return self._post(channel, text, blocks, once=(DIGEST_EVENT, f"{view.channel}@{view.started_at}"))
 
     def update_digest(self, channel: str, ts: str, view: DigestView) -> None:
         from bot.slack.render.alarms import digest_message

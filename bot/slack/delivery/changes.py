@@ -15,9 +15,11 @@ from bot.changes.orchestrator import ChangeOrchestrator, orchestrator
 from bot.changes.verify import Verification
 from bot.schedule import TaskResult, task
 from bot.slack.app import slack_client
+from bot.slack.post_once import post_once
 from bot.slack.render import changes as render
 
 logger = logging.getLogger(__name__)
+CARD_EVENT = "perfbot_change_proposal"  # the card's message metadata: event_payload.id is the proposal's id
 
 
 class SlackChangeNotifier:
@@ -26,17 +28,27 @@ class SlackChangeNotifier:
 
     def post(self, p: Proposal, *, thread_ts: str | None = None) -> CardAddress:
         text, blocks = render.card(p)
-        answer = self._client.chat_postMessage(channel=p.channel, text=text, blocks=blocks, thread_ts=thread_ts)
-        return CardAddress(channel=str(answer["channel"]), ts=str(answer["ts"]))
+        posted = post_once(
+            self._client,
+            channel=p.channel,
+            event_type=CARD_EVENT,
+            key=p.id,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+        )
+        return CardAddress(channel=posted.channel, ts=posted.ts)
 
-    def refresh(self, p: Proposal) -> None:
+    def refresh(self, p: Proposal) -> bool:
         if not p.message_ts:
-            return
+            return True
         text, blocks = render.card(p)
         try:
             self._client.chat_update(channel=p.channel, ts=p.message_ts, text=text, blocks=blocks)
         except Exception:  # the change itself is done and audited; a stale card must not hide that
             logger.exception("card_update_failed", extra={"proposal": p.id})
+            return False
+        return True
 
     def verified(self, p: Proposal, result: Verification, *, revert: Proposal | None) -> None:
         text, blocks = render.verification_blocks(p, result, revert=revert)
@@ -59,4 +71,9 @@ def verify(event: dict[str, Any]) -> TaskResult:
 @task("expire")
 def expire(event: dict[str, Any]) -> TaskResult:
     done = change_orchestrator().expire()
-    return {"expired": done.expired, "interrupted": done.interrupted}
+    return {
+        "expired": done.expired,
+        "interrupted": done.interrupted,
+        "reconciled": done.reconciled,
+        "released": done.released,
+    }

@@ -95,9 +95,12 @@ def _pending(p: Proposal) -> list[Block]:
 
 def _applied(p: Proposal) -> list[Block]:
     before, shown = describe_values(p.kind, p.before), describe_values(p.kind, p.read_back or p.after)
+    checked = (
+        "(read back from AWS)" if p.read_back else "(AWS accepted it; reading it back failed — verification pending)"
+    )
     text = (
         f":white_check_mark: *Applied* by {mention(p.approved_by)} at {iso_date(p.applied_at)}: "
-        f"{escape(before)} → {escape(shown)} (read back from AWS)"
+        f"{escape(before)} → {escape(shown)} {checked}"
     )
     if p.verification:
         text += f"\n{escape(p.verification)}"
