@@ -6,14 +6,16 @@ runs with it.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.analysis import tasks
 from bot.analysis.models import AnalysisResult, Recommendation
 from bot.changes.kinds import describe_values, kind_spec
-from bot.changes.models import SYSTEM_ACTOR
-from bot.changes.orchestrator import AlreadyProposed
+from bot.changes.models import SYSTEM_ACTOR, Proposal
+from bot.changes.orchestrator import AlreadyProposed, ChangeOrchestrator
+from bot.changes.store import ProposalError
 from bot.schedule import TaskResult, task
 from bot.slack import messages
 from bot.slack.app import slack_client
@@ -22,6 +24,7 @@ from bot.slack.render.analysis import summary_blocks, summary_text
 from bot.slack.render.kit import context
 
 logger = logging.getLogger(__name__)
+CARD_WAIT_ROUNDS, CARD_WAIT_S = 10, 0.3  # how long an answer waits for the open proposal's card to be posted
 
 
 @dataclass
@@ -50,20 +53,35 @@ def publish_recommendations(
         try:
             published.cards.append(changes.propose(rec, requester, channel, thread_ts=thread_ts).message_ts)
         except AlreadyProposed as open_:
-            published.already_open.append(_already_open(slack, rec, open_))
+            card = _posted(changes, open_)
+            published.already_open.append(_already_open(slack, rec, open_.proposal_id, card))
     return published
 
 
-def _already_open(client: Any, rec: Recommendation, open_: AlreadyProposed) -> str:
-    what = f"{kind_spec(rec.kind).title} {rec.target} → {describe_values(rec.kind, rec.proposed)}"
+def _posted(changes: ChangeOrchestrator, open_: AlreadyProposed) -> Proposal | None:
+    """The open proposal once its card is posted: the analysis that claimed it may be posting it right now, so look
+    again a few times (a bounded wait) before answering without the link."""
     p = open_.proposal
+    for _ in range(CARD_WAIT_ROUNDS):
+        if p is not None and p.message_ts:
+            return p
+        time.sleep(CARD_WAIT_S)
+        try:
+            p = changes.store.get(open_.proposal_id)
+        except ProposalError:
+            p = None
+    return p
+
+
+def _already_open(client: Any, rec: Recommendation, proposal_id: str, p: Proposal | None) -> str:
+    what = f"{kind_spec(rec.kind).title} {rec.target} → {describe_values(rec.kind, rec.proposed)}"
     link = ""
     if p is not None and p.message_ts:
         try:
             link = str(client.chat_getPermalink(channel=p.channel, message_ts=p.message_ts)["permalink"])
         except Exception:  # the answer still says which proposal it is
             logger.warning("permalink_unavailable", extra={"proposal": p.id})
-    return messages.already_open(what, open_.proposal_id, link)
+    return messages.already_open(what, proposal_id, link)
 
 
 def publish_analysis(
