@@ -189,4 +189,6 @@ def test_five_simultaneous_analyses_post_one_card_and_link_the_others_to_it(
 
     permalink = slack_client().chat_getPermalink(channel=channel_id, message_ts=cards[0].ts)["permalink"]
     linked = [s for s in summaries if "Already open" in blocks_text(s)]
-    assert len(linked) == 4 and all(permalink in blocks_text(s) for s in linked), [blocks_text(s)[-400:] for s in linked]
+    assert len(linked) == 4 and all(permalink in blocks_text(s) for s in linked), [
+        blocks_text(s)[-400:] for s in linked
+    ]
