@@ -8,6 +8,7 @@ the rule engine. Latency, token use, throttles and failures are recorded as Clou
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -31,6 +32,8 @@ THROTTLED = {"ThrottlingException", "TooManyRequestsException", "ServiceUnavaila
 BACKOFF_BASE_S = 0.5
 BREAKER_FAILURES = 3  # consecutive failed analyses before perfbot stops asking the model for a while
 BREAKER_OPEN_S = 300.0
+MAX_ABS_NUMBER = 1e9  # no value or estimate perfbot deals in comes near this: larger is not an answer, it is noise
+UNUSABLE_NUMBER = "not a usable number"
 
 
 class BedrockUnavailable(Exception):
@@ -77,6 +80,11 @@ def parse_answer(response: dict[str, Any], inputs: ServiceInputs, model_id: str)
         if not isinstance(item, dict):
             answer.dropped.append(_malformed(item, model_id, "not an object"))
             continue
+        bad_number = _unusable_number(item)
+        if bad_number is not None:
+            named = {k: item.get(k) for k in ("kind", "target")}  # its values are what is broken: not kept
+            answer.dropped.append(_malformed(named, model_id, f"{UNUSABLE_NUMBER}: {bad_number}"))
+            continue
         data = {k: v for k, v in item.items() if k not in ("risk", "source")}  # code sets these, never the model
         _canonical_values(data)
         data.setdefault("service", inputs.service)
@@ -90,7 +98,31 @@ def parse_answer(response: dict[str, Any], inputs: ServiceInputs, model_id: str)
             "model_recommendation_dropped",
             extra={"kind": dropped.kind, "target": dropped.target, "source": model_id, "reason": dropped.reason},
         )
+    if items and not answer.recommendations and all(UNUSABLE_NUMBER in d.reason for d in answer.dropped):
+        reasons = "; ".join(d.reason for d in answer.dropped[:3])
+        raise BedrockUnavailable(f"the model's answer had no usable recommendation ({reasons})")
     return answer
+
+
+def _unusable_number(value: object, path: str = "") -> str | None:
+    """Where ``value`` holds NaN, an infinity or an absurdly large number (JSON lets a model write all three), as
+    ``"proposed.memory_mb is nan"``; None when every number in it is finite and sane."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        finite = isinstance(value, int) or math.isfinite(value)
+        return None if finite and abs(value) <= MAX_ABS_NUMBER else f"{path or 'value'} is {str(value)[:24]}"
+    if isinstance(value, dict):
+        children: list[tuple[str, object]] = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, list):
+        children = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return None
+    for key, child in children:
+        found = _unusable_number(child, f"{path}.{key}" if path else key)
+        if found is not None:
+            return found
+    return None
 
 
 def _canonical_values(data: dict[str, Any]) -> None:

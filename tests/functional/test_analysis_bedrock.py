@@ -106,3 +106,18 @@ def test_a_throttled_model_falls_back_to_the_rule_engine_and_says_so(
     assert "Bedrock unavailable: throttled (ThrottlingException)" in notes and "rule engine used" in notes
     assert len(cards) == 1 and "source rules" in json.dumps(cards[0].blocks)
     assert len(bedrock.requests) >= 3  # retried with backoff before giving up
+
+
+def test_a_nan_in_the_models_answer_drops_that_item_and_keeps_the_rest(
+    bedrock: FakeBedrock, stack: Any, slack_handler: Any
+) -> None:
+    """The JSON on the wire carries NaN / Infinity tokens (botocore reads them as floats)."""
+    nan_impact = memory_item(1280, impact={"p95_ms_delta": float("nan"), "monthly_cost_delta_usd": float("inf")})
+    bedrock.script.append((200, converse_response([nan_impact, CACHE])))
+    slash(stack, slack_handler, "analyze")
+    assert lambdas.wait_idle(timeout=90)
+    summary, *cards = top_level(stack)
+    assert summary.text.startswith(f"1 recommendation for monitoring-api (Bedrock ({MODEL_ID}))")
+    assert "not a usable number: impact.p95_ms_delta is nan" in json.dumps(summary.blocks)
+    [card] = cards
+    assert "1.6 GB" in json.dumps(card.blocks)

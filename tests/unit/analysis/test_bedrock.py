@@ -285,3 +285,40 @@ def test_throttling_gives_up_when_the_backoff_would_overrun_the_budget(settings:
     result = harness.analyze()
     assert result.source == "rules" and harness.sleeps == []
     assert "after 1 attempt(s)" in result.notes[0]
+
+
+NON_FINITE = {
+    "NaN memory": memory_item(float("nan")),
+    "Infinity memory": memory_item(float("inf")),
+    "NaN current": memory_item(current={"memory_mb": float("nan")}),
+    "NaN impact": memory_item(impact={"p95_ms_delta": float("nan"), "monthly_cost_delta_usd": 1.0, "summary": ""}),
+    "-Infinity cost": memory_item(impact={"p95_ms_delta": -10, "monthly_cost_delta_usd": float("-inf")}),
+    "NaN confidence": memory_item(confidence=float("nan")),
+    "absurd memory": memory_item(1e308),
+    "absurd impact": memory_item(impact={"p95_ms_delta": -1e300, "monthly_cost_delta_usd": 1.0}),
+    "huge integer": memory_item(10**400),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NON_FINITE))
+def test_a_non_finite_or_absurd_number_drops_that_item_and_keeps_the_rest(harness: Harness, case: str) -> None:
+    good = {
+        **memory_item(),
+        "kind": "apigw_cache",
+        "target": "monitoring-api/dev",
+        "current": {"enabled": False, "cluster_size_gb": "", "ttl_s": 300},
+        "proposed": {"enabled": True, "cluster_size_gb": "0.5", "ttl_s": 300},
+    }
+    harness.answer([NON_FINITE[case], good])
+    result = harness.analyze()
+    assert result.source == MODEL_ID
+    assert [r.kind for r in result.recommendations] == ["apigw_cache"]
+    [dropped] = result.dropped
+    assert dropped.kind == "lambda_memory" and "number" in dropped.reason
+
+
+def test_an_answer_whose_every_item_has_a_nan_falls_back_to_the_rules(harness: Harness) -> None:
+    harness.answer([memory_item(float("nan")), memory_item(float("inf"), target="monitoring-api-dev")])
+    result = harness.analyze()
+    assert result.source == "rules" and result.recommendations
+    assert any("no usable recommendation" in note for note in result.notes)
