@@ -322,3 +322,46 @@ def test_an_answer_whose_every_item_has_a_nan_falls_back_to_the_rules(harness: H
     result = harness.analyze()
     assert result.source == "rules" and result.recommendations
     assert any("no usable recommendation" in note for note in result.notes)
+
+
+class RecordingGateway:
+    """Answers at once and records the time budget each call was given."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def converse(self, model_id: str, *, timeout_s: float, **_: Any) -> dict[str, Any]:
+        self.timeouts.append(timeout_s)
+        return converse_response([memory_item(1536)])
+
+
+@pytest.mark.parametrize(
+    ("left_s", "budget_s"),
+    [(None, 20.0), (60.0, 20.0), (24.0, 19.0), (9.0, 6.0), (3.0, 2.0)],
+)
+def test_the_model_call_is_budgeted_within_the_invocations_remaining_time(
+    settings: Settings, left_s: float | None, budget_s: float
+) -> None:
+    """A third of what is left (at most 5 s) stays for the fallback to reach Slack."""
+    gateway = RecordingGateway()
+    model = BedrockAnalyzer(
+        settings,
+        gateway=gateway,  # type: ignore[arg-type]
+        store=InMemoryBreakerStore(),
+        clock=lambda: 1000.0,
+        remaining=lambda: left_s,
+    )
+    assert model.budget_s() == pytest.approx(budget_s)
+    analyze("monitoring-api", settings=settings, inputs=slow_cpu_inputs(), model=model, pending_fingerprints=set())
+    assert gateway.timeouts == [pytest.approx(budget_s)]
+
+
+def test_too_little_time_left_skips_the_model_without_counting_it_as_a_failure(settings: Settings) -> None:
+    gateway, store = RecordingGateway(), InMemoryBreakerStore()
+    model = BedrockAnalyzer(settings, gateway=gateway, store=store, remaining=lambda: 0.6)  # type: ignore[arg-type]
+    result = analyze(
+        "monitoring-api", settings=settings, inputs=slow_cpu_inputs(), model=model, pending_fingerprints=set()
+    )
+    assert result.source == "rules" and result.recommendations and gateway.timeouts == []
+    assert "too little to ask the model" in result.notes[0]
+    assert model.breaker.status().failure_count == 0
