@@ -181,7 +181,8 @@ def test_the_same_approver_twice_at_once_does_not_make_two_approvals(function: A
     assert updates == [] and monitored.memory_of() == 1024
     stored = proposal_store().get(p.id)
     assert (stored.state, stored.approvals) == ("proposed", [ALICE])
-    assert [e.action for e in audit_log().for_change(p.id)] == ["proposed", "first_approval"] + ["refused"] * 4
+    actions = Counter(e.action for e in audit_log().for_change(p.id))  # the refusals may come before the approval
+    assert actions == {"proposed": 1, "first_approval": 1, "refused": 4}
     assert "a second approver is needed" in card_text(function, p)
     told = ephemerals_for(function, ALICE)
     assert sum("Your approval" in t for t in told) == 1 and sum("You approved this already" in t for t in told) == 4
