@@ -1,4 +1,4 @@
-"""Create perfbot's own tables in whatever AWS endpoint is configured (idempotent).
+"""Create perfbot's own tables and its audit anchor bucket in whatever AWS endpoint is configured (idempotent).
 
 Production uses serverless.yml; this serves the devstack, the demo and the tests. The schemas match serverless.yml.
 """
@@ -81,4 +81,9 @@ def bootstrap(settings: Settings) -> list[str]:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
             )
         created.append(spec["TableName"])
+    from bot.aws.s3 import LockedBucket
+
+    anchors = settings.audit_anchors
+    if LockedBucket(anchors.bucket, settings.region).create(anchors.retention_days):
+        created.append(anchors.bucket)
     return created

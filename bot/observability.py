@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot import invocation
+
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Tracer
 
@@ -74,6 +76,7 @@ def log_invocation(context: Any) -> None:
     ``inject_lambda_context`` (a few µs a request against a ≈90 µs ack in ``make bench`` P1): all keys on the first
     invocation, then only the ones that change."""
     global _invoked  # noqa: PLW0603 - the container's first invocation is its cold start
+    invocation.begin(context)
     if _logger is None:
         return
     if _invoked:
@@ -97,6 +100,7 @@ def lambda_handler(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def invoke(event: Any, context: Any) -> Any:
         nonlocal injected
+        invocation.begin(context)
         if _logger is None:
             return handler(event, context)
         if injected is None:

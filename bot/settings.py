@@ -148,6 +148,13 @@ class Tables(_Model):
     idempotency: str
 
 
+class AuditAnchors(_Model):
+    """The Object Lock bucket every audit event's hash is anchored in (``PERFBOT_AUDIT_ANCHOR_BUCKET``)."""
+
+    bucket: str
+    retention_days: int = Field(default=400, ge=1, description="compliance-mode default retention (bootstrap)")
+
+
 class Settings(_Model):
     stage: str = "dev"
     region: str = "us-east-1"
@@ -160,6 +167,7 @@ class Settings(_Model):
     changes: ChangeSettings = Field(default_factory=ChangeSettings)
     pricing: Pricing = Field(default_factory=Pricing)
     tables: Tables
+    audit_anchors: AuditAnchors = Field(default_factory=lambda: AuditAnchors(bucket="perfbot-dev-audit-anchors"))
 
     @field_validator("services")
     @classmethod
@@ -213,6 +221,11 @@ def _env_overrides(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     for kind in ("state", "audit", "idempotency"):
         tables[kind] = env.get(f"PERFBOT_{kind.upper()}_TABLE") or tables.get(kind) or f"perfbot-{stage}-{kind}"
     data["tables"] = tables
+    anchors = dict(data.get("audit_anchors") or {})
+    anchors["bucket"] = (
+        env.get("PERFBOT_AUDIT_ANCHOR_BUCKET") or anchors.get("bucket") or f"perfbot-{stage}-audit-anchors"
+    )
+    data["audit_anchors"] = anchors
     return data
 
 

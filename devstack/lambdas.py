@@ -30,6 +30,7 @@ from devstack.slack_requests import LambdaContext
 FUNCTIONS = ("slack", "alarms", "schedule")
 ACCOUNT, REGION, STAGE = "123456789012", "us-east-1", "dev"
 LAZY_WORK_TIMEOUT_S = 120.0
+TIMEOUTS_S = {"slack": 30.0, "alarms": 60.0, "schedule": 300.0}  # serverless.yml's; a test may shorten one
 
 _identity = threading.Condition()
 _active: str | None = None
@@ -52,6 +53,7 @@ def context(function: str, **overrides: Any) -> LambdaContext:
         "invoked_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
         "log_group_name": f"/aws/lambda/{name}",
         "memory_limit_in_mb": {"slack": 512, "alarms": 256, "schedule": 512}[function],
+        "timeout_s": TIMEOUTS_S[function],
     }
     return LambdaContext(**(fields | overrides))
 

@@ -10,7 +10,7 @@ import base64
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -30,9 +30,11 @@ class LambdaContext:
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
     log_group_name: str = "/aws/lambda/perfbot-dev-slack"
     log_stream_name: str = "2026/11/26/[$LATEST]local"
+    timeout_s: float = 30.0  # the function's configured timeout: the remaining time counts down from creation
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return max(0, int((self.started + self.timeout_s - time.monotonic()) * 1000))
 
 
 def sign(body: str, signing_secret: str, timestamp: int | None = None) -> dict[str, str]:

@@ -72,6 +72,7 @@ _KINDS: dict[str, _Kind] = {
         {"TopicArn": lambda n: _arn("sns", n), "TopicName": lambda n: n},
     ),
     "AWS::Lambda::Function": ("FunctionName", lambda n: n, {"Arn": lambda n: _arn("lambda", f"function:{n}")}),
+    "AWS::S3::Bucket": ("BucketName", lambda n: n, {"Arn": lambda n: f"arn:{PARTITION}:s3:::{n}"}),
 }
 _PSEUDO = {
     "AWS::Partition": PARTITION,

@@ -1,5 +1,9 @@
 """The Bedrock analyzer: one Converse call (retried on throttling within a time budget) behind a circuit breaker.
 
+The budget is ``analysis.bedrock_timeout_s``, and never more than the Lambda invocation has left minus the time the
+rule-engine fallback needs to reach Slack (:data:`FALLBACK_RESERVE_S`, at most a third of what is left): a model that
+never answers costs that budget, not the function's timeout, and the user still gets the rules' answer.
+
 It only parses: every item of the model's answer becomes a Recommendation or a dropped entry with the reason;
 the guardrails decide afterwards. Any failure raises :class:`BedrockUnavailable`, and the analyzer falls back to
 the rule engine. Latency, token use, throttles and failures are recorded as CloudWatch EMF metrics.
@@ -8,6 +12,7 @@ the rule engine. Latency, token use, throttles and failures are recorded as Clou
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -16,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot import invocation
 from bot.analysis.inputs import ServiceInputs
 from bot.analysis.models import DroppedRecommendation, Recommendation
 from bot.analysis.prompt import MAX_RECOMMENDATIONS, TOOL_NAME, system_prompt, tool_config, user_message
@@ -31,6 +37,10 @@ THROTTLED = {"ThrottlingException", "TooManyRequestsException", "ServiceUnavaila
 BACKOFF_BASE_S = 0.5
 BREAKER_FAILURES = 3  # consecutive failed analyses before perfbot stops asking the model for a while
 BREAKER_OPEN_S = 300.0
+MAX_ABS_NUMBER = 1e9  # no value or estimate perfbot deals in comes near this: larger is not an answer, it is noise
+UNUSABLE_NUMBER = "not a usable number"
+FALLBACK_RESERVE_S = 5.0  # what the rule engine and posting its answer need after the model gave up
+MIN_CALL_S = 0.5  # less than this left for the model: do not ask it at all
 
 
 class BedrockUnavailable(Exception):
@@ -77,6 +87,11 @@ def parse_answer(response: dict[str, Any], inputs: ServiceInputs, model_id: str)
         if not isinstance(item, dict):
             answer.dropped.append(_malformed(item, model_id, "not an object"))
             continue
+        bad_number = _unusable_number(item)
+        if bad_number is not None:
+            named = {k: item.get(k) for k in ("kind", "target")}  # its values are what is broken: not kept
+            answer.dropped.append(_malformed(named, model_id, f"{UNUSABLE_NUMBER}: {bad_number}"))
+            continue
         data = {k: v for k, v in item.items() if k not in ("risk", "source")}  # code sets these, never the model
         _canonical_values(data)
         data.setdefault("service", inputs.service)
@@ -90,7 +105,31 @@ def parse_answer(response: dict[str, Any], inputs: ServiceInputs, model_id: str)
             "model_recommendation_dropped",
             extra={"kind": dropped.kind, "target": dropped.target, "source": model_id, "reason": dropped.reason},
         )
+    if items and not answer.recommendations and all(UNUSABLE_NUMBER in d.reason for d in answer.dropped):
+        reasons = "; ".join(d.reason for d in answer.dropped[:3])
+        raise BedrockUnavailable(f"the model's answer had no usable recommendation ({reasons})")
     return answer
+
+
+def _unusable_number(value: object, path: str = "") -> str | None:
+    """Where ``value`` holds NaN, an infinity or an absurdly large number (JSON lets a model write all three), as
+    ``"proposed.memory_mb is nan"``; None when every number in it is finite and sane."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        finite = isinstance(value, int) or math.isfinite(value)
+        return None if finite and abs(value) <= MAX_ABS_NUMBER else f"{path or 'value'} is {str(value)[:24]}"
+    if isinstance(value, dict):
+        children: list[tuple[str, object]] = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, list):
+        children = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return None
+    for key, child in children:
+        found = _unusable_number(child, f"{path}.{key}" if path else key)
+        if found is not None:
+            return found
+    return None
 
 
 def _canonical_values(data: dict[str, Any]) -> None:
@@ -124,10 +163,12 @@ class BedrockAnalyzer:
         store: BreakerStore | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        remaining: Callable[[], float | None] = invocation.remaining_s,
     ) -> None:
         self.settings = settings
         self._sleep = sleep
         self._clock = clock
+        self._remaining = remaining
         self.model_id = settings.analysis.bedrock_model_id
         self.timeout_s = settings.analysis.bedrock_timeout_s
         self.gateway = gateway or BedrockGateway(region=settings.region, timeout_s=self.timeout_s)
@@ -146,6 +187,7 @@ class BedrockAnalyzer:
     def analyze(
         self, inputs: ServiceInputs, *, kind: str | None = None, context_text: str | None = None
     ) -> ModelAnswer:
+        budget = self.budget_s()  # no time left is no fault of the model: the breaker does not count it
         try:
             if not self.breaker.allow_request():
                 raise CircuitOpenError(self.breaker.status())
@@ -154,7 +196,7 @@ class BedrockAnalyzer:
         except BreakerStoreError as exc:
             logger.warning("bedrock_breaker_unreadable", extra={"error": str(exc)})
         try:
-            response = self._converse(inputs, kind, context_text)
+            response = self._converse(inputs, kind, context_text, budget)
             answer = parse_answer(response, inputs, self.model_id)
         except BedrockUnavailable as exc:
             self._failed(str(exc))
@@ -174,9 +216,22 @@ class BedrockAnalyzer:
         except BreakerStoreError as exc:  # the breaker is protection, not a dependency of the answer
             logger.warning("bedrock_breaker_unwritable", extra={"error": str(exc)})
 
-    def _converse(self, inputs: ServiceInputs, kind: str | None, context_text: str | None) -> dict[str, Any]:
+    def budget_s(self) -> float:
+        """The time the model may take: its configured timeout, within what the invocation has left after keeping
+        enough for the fallback. BedrockUnavailable when that leaves too little to ask at all."""
+        left = self._remaining()
+        if left is None:
+            return self.timeout_s
+        budget = min(self.timeout_s, left - min(FALLBACK_RESERVE_S, left / 3))
+        if budget < MIN_CALL_S:
+            raise BedrockUnavailable(f"only {left:.1f} s of the invocation left, too little to ask the model")
+        return budget
+
+    def _converse(
+        self, inputs: ServiceInputs, kind: str | None, context_text: str | None, budget: float
+    ) -> dict[str, Any]:
         message = user_message(inputs, self.settings, kind=kind, context_text=context_text)
-        deadline = self._clock() + self.timeout_s
+        deadline = self._clock() + budget
         attempts = max(1, self.settings.analysis.bedrock_max_attempts)
         for attempt in range(attempts):
             started = self._clock()
@@ -186,6 +241,7 @@ class BedrockAnalyzer:
                     system=system_prompt(),
                     messages=[{"role": "user", "content": [{"text": message}]}],
                     tool_config=tool_config(),
+                    timeout_s=max(MIN_CALL_S, deadline - started),
                 )
             except AwsError as exc:
                 if exc.code not in THROTTLED:
@@ -204,6 +260,6 @@ class BedrockAnalyzer:
                 BedrockOutputTokens=float(usage.get("outputTokens", 0)),
             )
             if self._clock() > deadline:
-                raise BedrockUnavailable(f"answer took longer than the {self.timeout_s:.0f} s budget")
+                raise BedrockUnavailable(f"answer took longer than the {budget:.0f} s budget")
             return response
         raise BedrockUnavailable("no attempt left")  # pragma: no cover — the loop returns or raises

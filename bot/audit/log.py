@@ -11,6 +11,14 @@ each append puts a mark ``pk="audit#head"``, ``sk=<seq>`` holding the event's ha
 get and query the audit table (serverless.yml denies UpdateItem / DeleteItem / BatchWriteItem on it), so marks only
 accumulate, and the highest is the highest event ever written: a chain that ends below it lost events at its end, a
 last event whose hash differs from its mark was replaced.
+
+Marks live in the same table as the events, so whoever can put items can also rewrite an event, recompute the chain
+and put new marks. The anchors cannot be rewritten that way: after its mark, each append writes the event's hash to
+:class:`Anchors` — in production an S3 bucket with Object Lock in compliance mode (:class:`S3Anchors`), where no
+role, not even the account's root user, can delete or alter an object version until its retention passes. ``verify``
+checks every event against its anchor: an event without one was not appended by perfbot (or its anchoring failed,
+which is logged as an error), an event whose hash differs from its anchor was rewritten, an anchor without its event
+was deleted. docs/reliability.md says what that proves and what it does not.
 """
 
 from __future__ import annotations
@@ -77,8 +85,68 @@ class AuditLog(Protocol):
         """Recompute every hash and link; report what was edited, deleted, inserted or reordered."""
 
 
+ANCHOR_PREFIX = "audit/"
+
+
+class Anchors(Protocol):
+    """Where each event's hash is also written, out of reach of those who can write the audit table."""
+
+    def anchor(self, seq: int, event_hash: str) -> None:
+        """Record that event ``seq`` has ``event_hash``; once written, it can no longer be changed or removed."""
+
+    def anchored(self) -> dict[int, set[str]]:
+        """Every hash ever anchored, per event (more than one means someone anchored a second one)."""
+
+
+def anchor_key(seq: int, event_hash: str) -> str:
+    return f"{ANCHOR_PREFIX}{seq_key(seq)}/{event_hash}"
+
+
+class S3Anchors:
+    """Anchors as objects ``audit/<seq>/<hash>`` in an Object Lock bucket (compliance mode, default retention).
+
+    The key holds everything verify needs, so one listing of every object *version* (delete markers hide nothing
+    from it) reads them all; a second hash for an event is another key, and shows."""
+
+    def __init__(self, bucket: str, region: str | None = None) -> None:
+        from bot.aws.s3 import LockedBucket
+
+        self._bucket = LockedBucket(bucket, region)
+
+    def anchor(self, seq: int, event_hash: str) -> None:
+        body = json.dumps({"seq": seq, "hash": event_hash}).encode()
+        self._bucket.put(anchor_key(seq, event_hash), body)
+
+    def anchored(self) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {}
+        for version in self._bucket.versions(ANCHOR_PREFIX):
+            seq, _, event_hash = version.key.removeprefix(ANCHOR_PREFIX).partition("/")
+            if seq.isdigit() and event_hash:
+                found.setdefault(int(seq), set()).add(event_hash)
+        return found
+
+
+class InMemoryAnchors:
+    """Write-once anchors in memory: for the chain's unit tests."""
+
+    def __init__(self) -> None:
+        self._hashes: dict[int, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def anchor(self, seq: int, event_hash: str) -> None:
+        with self._lock:
+            self._hashes.setdefault(seq, set()).add(event_hash)
+
+    def anchored(self) -> dict[int, set[str]]:
+        with self._lock:
+            return {seq: set(hashes) for seq, hashes in self._hashes.items()}
+
+
 class HashChainedLog(ABC):
-    """The hash chain and its checks, over four storage primitives (put-if-absent, and three ordered reads)."""
+    """The hash chain and its checks, over four storage primitives (put-if-absent, and three ordered reads), and
+    optionally :class:`Anchors` that verify checks every event against."""
+
+    anchors: Anchors | None = None
 
     @abstractmethod
     def _put_new(self, item: dict[str, Any]) -> bool:
@@ -122,9 +190,19 @@ class HashChainedLog(ABC):
             # the high-water mark: a put, never an update (the audit table is append-only for perfbot's roles);
             # only the writer that won this sequence number gets here
             self._put_new({"pk": MARKS_PK, "sk": seq_key(chained.seq), "seq": chained.seq, "hash": chained.hash})
+            self._anchor(chained)
             logger.info("audit_event", extra={"action": chained.action, "change_id": chained.change_id})
             return chained
         raise AuditWriteError(f"audit append gave up after {MAX_ATTEMPTS} conflicting writers")
+
+    def _anchor(self, event: AuditEvent) -> None:
+        """The event is in the chain already; an anchor that cannot be written is reported by verify, and here."""
+        if self.anchors is None:
+            return
+        try:
+            self.anchors.anchor(event.seq, event.hash)
+        except Exception as exc:
+            logger.error("audit_anchor_failed", extra={"seq": event.seq, "error": str(exc)})
 
     def high_water_mark(self) -> dict[str, Any] | None:
         """The mark of the highest event ever appended (``seq``, ``hash``), or None before the first append."""
@@ -151,8 +229,10 @@ class HashChainedLog(ABC):
         """Recompute every hash and link; any edited, deleted, inserted or reordered event is reported."""
         report = ChainReport()
         expected_prev, expected_seq = GENESIS, 1
+        hashes: dict[int, str] = {}
         for item in self._chain_items():
             report.checked += 1
+            hashes[_seq_of(item)] = str(item.get("hash", ""))
             report.problems.extend(_check_item(item, expected_seq, expected_prev))
             expected_seq = _seq_of(item) + 1
             expected_prev = str(item.get("hash", ""))
@@ -166,14 +246,17 @@ class HashChainedLog(ABC):
             )
         elif head is not None and int(head["seq"]) == last_seq and head["hash"] != expected_prev:
             report.problems.append(f"event {last_seq} was replaced after it was written")
+        if self.anchors is not None:
+            report.problems.extend(anchor_problems(hashes, self.anchors.anchored()))
         return report
 
 
 class DynamoAuditLog(HashChainedLog):
     """The chain in the audit table: events at ``pk="audit"``, marks at ``pk="audit#head"``, the ``by_change`` index."""
 
-    def __init__(self, table_name: str, region: str | None = None) -> None:
+    def __init__(self, table_name: str, region: str | None = None, *, anchors: Anchors | None = None) -> None:
         self._table = Table(table_name, region)
+        self.anchors = anchors
 
     def _put_new(self, item: dict[str, Any]) -> bool:
         try:
@@ -195,9 +278,10 @@ class DynamoAuditLog(HashChainedLog):
 class InMemoryAuditLog(HashChainedLog):
     """The same chain in a dict, thread-safe: for the change flow's unit tests and single-process use."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, anchors: Anchors | None = None) -> None:
         self._items: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self.anchors = anchors
 
     def _put_new(self, item: dict[str, Any]) -> bool:
         key = (str(item["pk"]), str(item["sk"]))
@@ -251,4 +335,20 @@ def _check_item(item: dict[str, Any], expected_seq: int, expected_prev: str) -> 
         stored = item.get(name) or ""
         if stored != (getattr(event, name) or ""):
             problems.append(f"event {seq} was edited: its {name} attribute differs from the hashed body")
+    return problems
+
+
+def anchor_problems(chain: dict[int, str], anchored: dict[int, set[str]]) -> list[str]:
+    """Every event against its anchor: missing, different or doubled anchors, and anchored events the log lost."""
+    problems = []
+    for seq, event_hash in sorted(chain.items()):
+        hashes = anchored.get(seq, set())
+        if not hashes:
+            problems.append(f"event {seq} has no anchor: it was not appended by perfbot (or its anchoring failed)")
+        elif event_hash not in hashes:
+            problems.append(f"event {seq} differs from its anchor: it was rewritten after it was written")
+        if len(hashes) > 1:
+            problems.append(f"event {seq} has {len(hashes)} different anchors: someone anchored a forged hash")
+    for seq in sorted(set(anchored) - set(chain)):
+        problems.append(f"event {seq} is anchored but missing from the log: it was deleted")
     return problems

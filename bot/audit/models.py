@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Action = Literal[
     "proposed",
+    "first_approval",
     "approved",
     "refused",
     "rejected",

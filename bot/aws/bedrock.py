@@ -1,11 +1,13 @@
 """Bedrock Runtime gateway: the Converse API. Errors become :class:`bot.aws.AwsError` (code ``ThrottlingException`` …).
 
-The client gets its own botocore config: few SDK retries (the analyzer retries throttling within its own time budget)
-and a read timeout no longer than that budget. No ``endpoint_url``: ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` applies.
+Each call names its time budget: the client it goes through makes one attempt (the analyzer retries throttling
+itself, within its budget) with connect and read timeouts that fit in it — one client per whole second of budget,
+cached. No ``endpoint_url``: ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` applies.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from typing import Any
@@ -17,16 +19,20 @@ _clients: dict[tuple[str | None, float, str | None], Any] = {}
 
 
 def bedrock_client(region: str | None = None, timeout_s: float = 20.0) -> Any:
-    key = (region, timeout_s, os.environ.get("AWS_ACCESS_KEY_ID"))  # per credentials too, as bot.aws.clients.client
+    """A client whose one attempt ends within ``timeout_s`` (rounded up to a whole second): connecting takes at most a
+    third of it, reading the answer the rest."""
+    budget = max(1, math.ceil(timeout_s))
+    key = (region, float(budget), os.environ.get("AWS_ACCESS_KEY_ID"))  # per credentials too, as bot.aws.clients
     with _lock:
         if key not in _clients:
             import boto3
             from botocore.config import Config
 
+            connect = min(2.0, budget / 3)
             config = Config(
-                retries={"mode": "standard", "max_attempts": 2},
-                connect_timeout=min(5.0, timeout_s),
-                read_timeout=max(1.0, timeout_s / 2),  # two SDK attempts must fit in the analysis's time budget
+                retries={"mode": "standard", "total_max_attempts": 1},
+                connect_timeout=connect,
+                read_timeout=max(0.5, budget - connect),
             )
             _clients[key] = boto3.session.Session().client("bedrock-runtime", region_name=region, config=config)
         return _clients[key]
@@ -39,11 +45,16 @@ def reset_bedrock_clients() -> None:
 
 class BedrockGateway:
     def __init__(self, client: Any = None, *, region: str | None = None, timeout_s: float = 20.0) -> None:
-        self._client = client if client is not None else bedrock_client(region, timeout_s)
+        self._given = client
+        self._region = region
+        self._timeout_s = timeout_s
 
     @property
     def client(self) -> Any:
-        return self._client
+        return self._client_for(self._timeout_s)
+
+    def _client_for(self, timeout_s: float) -> Any:
+        return self._given if self._given is not None else bedrock_client(self._region, timeout_s)
 
     def converse(
         self,
@@ -53,10 +64,13 @@ class BedrockGateway:
         messages: list[dict[str, Any]],
         tool_config: dict[str, Any],
         max_tokens: int = 4096,
+        timeout_s: float | None = None,
     ) -> dict[str, Any]:
+        """One Converse attempt, over within ``timeout_s`` (default: the gateway's timeout)."""
+        client = self._client_for(self._timeout_s if timeout_s is None else timeout_s)
         with failing_as("Converse"):
             return dict(
-                self._client.converse(
+                client.converse(
                     modelId=model_id,
                     system=[{"text": system}],
                     messages=messages,

@@ -1,7 +1,8 @@
 """Who may decide on a proposal, and where: code-enforced, whatever the card looked like.
 
 Who: the clicker is an approver (a configured user id or a member of a configured Slack user group); a high-risk
-change needs an approver other than its requester (and the card shows a confirm dialog); expired or unknown
+change needs an approver other than its requester (and the card shows a confirm dialog), and one that perfbot asked for
+itself (its schedule, auto-revert) two approvers, since no person asked for it; expired or unknown
 proposals cannot be approved. A requester may withdraw (reject) their own proposal.
 
 Where — a card is decided where it was posted: a click counts when it comes from the channel the card was posted in
@@ -26,7 +27,7 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-Reason = Literal["unknown", "expired", "not_approver", "wrong_channel", "own_high_risk"]
+Reason = Literal["unknown", "expired", "not_approver", "wrong_channel", "own_high_risk", "second_approver"]
 MembersOf = Callable[[str], list[str]]
 GROUP_CACHE_S = 60.0  # user-group membership changes rarely; one lookup a minute per container is plenty
 
@@ -118,6 +119,12 @@ def authorize(proposal: Proposal | None, click: Click, settings: Settings, direc
         return Refusal(
             "own_high_risk",
             "This is a high-risk change you requested yourself; another approver has to approve it.",
+        )
+    if proposal.approvers_needed > 1 and click.user in proposal.approvals:
+        return Refusal(
+            "second_approver",
+            "You approved this already. perfbot proposed this high-risk change itself, so a second approver has to "
+            "approve it too.",
         )
     return None
 

@@ -34,6 +34,11 @@ AUTO_APPLY_ACTOR = "perfbot:auto-apply"
 AUTO_REVERT_ACTOR = "perfbot:auto-revert"
 
 
+def is_perfbot(actor: str) -> bool:
+    """Whether ``actor`` is perfbot itself (its schedule, auto-apply or auto-revert), not a person."""
+    return actor == SYSTEM_ACTOR or actor.startswith(f"{SYSTEM_ACTOR}:")
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -69,6 +74,9 @@ class Proposal(BaseModel):
     version: int = 1
     created_at: str = Field(default_factory=now_iso)
     approve_by: int = Field(description="epoch seconds: after this the proposal can no longer be approved")
+    approvals: list[str] = Field(
+        default_factory=list, description="the first approver of a change that needs two (recorded while proposed)"
+    )
     approved_by: str = ""
     approved_at: str = ""
     applied_at: str = ""
@@ -89,6 +97,12 @@ class Proposal(BaseModel):
     @property
     def expired(self) -> bool:
         return self.state == "expired" or (self.state == "proposed" and time.time() >= self.approve_by)
+
+    @property
+    def approvers_needed(self) -> int:
+        """Two people for a high-risk change perfbot asked for itself (nobody asked for it); one otherwise. A person
+        who asks for a high-risk change needs another to approve it: two people either way."""
+        return 2 if self.risk == "high" and is_perfbot(self.requester) else 1
 
     @property
     def is_undo(self) -> bool:

@@ -59,6 +59,15 @@ class Outcome:
     refusal: Refusal | None = None
 
 
+class AlreadyProposed(ProposalError):
+    """The change a recommendation asks for is open already: ``proposal_id`` (``proposal`` once it is stored)."""
+
+    def __init__(self, proposal_id: str, proposal: Proposal | None) -> None:
+        super().__init__(f"the same change is open already as {proposal_id}")
+        self.proposal_id = proposal_id
+        self.proposal = proposal
+
+
 @dataclass
 class Expiry:
     expired: list[str] = field(default_factory=list)
@@ -89,8 +98,15 @@ class ChangeOrchestrator:
 
     def propose(self, rec: Recommendation, requester: str, channel: str, *, thread_ts: str | None = None) -> Proposal:
         """Store ``rec`` as a pending proposal, audit it and post its card; a low-risk one applies at once when
-        ``changes.auto_apply_low_risk`` is on (never medium or high risk, never an undo)."""
-        p = self.store.create(from_recommendation(rec, requester, channel, self.settings.changes.proposal_ttl_h))
+        ``changes.auto_apply_low_risk`` is on (never medium or high risk, never an undo). :class:`AlreadyProposed`
+        when the same change (kind, resource, value) is open already: one card per change, however many analyses
+        run at once."""
+        candidate = from_recommendation(rec, requester, channel, self.settings.changes.proposal_ttl_h)
+        holder = self.store.claim(candidate)
+        if holder is not None:
+            logger.info("proposal_already_open", extra={"proposal": holder, "fingerprint": candidate.fingerprint})
+            raise AlreadyProposed(holder, self._find(holder))
+        p = self.store.create(candidate)
         self._record("proposed", p, Click(requester, channel), detail=f"risk {p.risk}; {p.rationale[:300]}")
         logger.info("proposal_created", extra={"proposal": p.id, "kind": p.kind, "target": p.target})
         p = self._post(p, thread_ts)
@@ -122,6 +138,10 @@ class ChangeOrchestrator:
             if proposal.card_stale:  # a click on a card whose last update failed: draw it from the store
                 self._refresh(proposal)
             return Outcome("already", proposal)
+        if len(proposal.approvals) + 1 < proposal.approvers_needed:
+            waiting = self._first_approval(proposal, click, directory)
+            if waiting is not None:
+                return waiting
         fields = {"approved_by": click.user, "approved_at": now_iso()}
         try:
             approved = self.store.transition(proposal.id, "proposed", "approved", fields, before_deadline=True)
@@ -149,8 +169,29 @@ class ChangeOrchestrator:
                 logger.warning("approval_not_released", extra={"proposal": approved.id})  # expire releases it
             raise
 
+    def _first_approval(self, proposal: Proposal, click: Click, directory: Directory) -> Outcome | None:
+        """Record the first of two approvals (``pending``); None when another approver recorded theirs meanwhile, so
+        this click is the second. Conditional like every move: of two first clicks at once, one is first."""
+        try:
+            first = self.store.update_fields(
+                proposal.id, "proposed", {"approvals": [click.user]}, unless=lambda current: bool(current.approvals)
+            )
+        except Conflict as lost:
+            late = authorize(lost.current, click, self.settings, directory)
+            if late is not None:
+                return self._refuse(proposal.id, lost.current, click, late)  # the same approver clicked twice
+            if lost.current.state != "proposed":
+                return Outcome("already", lost.current)
+            return None
+        self._record("first_approval", first, click, detail=f"risk {first.risk}; a second approver is needed")
+        self.notifier.refresh(first)
+        return Outcome("pending", first)
+
     def _approve_as(self, proposal: Proposal, actor: str) -> Outcome:
-        """Approve without a human (configured auto-apply, auto-revert); still conditional and audited."""
+        """Approve without a human (configured auto-apply, auto-revert); still conditional and audited. Never a
+        change that needs people: a high-risk one waits for its approvers."""
+        if proposal.risk == "high" or proposal.approvers_needed > 1:
+            return Outcome("pending", proposal)
         click = Click(user=actor, channel_id=proposal.channel)
         fields = {"approved_by": actor, "approved_at": now_iso()}
         try:

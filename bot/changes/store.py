@@ -9,6 +9,11 @@ DynamoDB item: ``pk="proposal#<id>"``, ``sk="proposal"``; ``gsi1pk="proposals#pe
 ``"proposals#applying"`` while a change is being applied and ``"proposals#verify"`` while an applied change awaits its
 verification (a sparse index: the key is removed when the item leaves those states); ``expires_at`` is the DynamoDB
 TTL that eventually removes old items (the audit log is the permanent record).
+
+Fingerprints: one proposal at a time per change (kind, resource, proposed value). ``pk="fingerprint#<fingerprint>"``,
+``sk="open"`` names the proposal that holds it; :meth:`ProposalStore.claim` takes it with a conditional put — when
+nobody holds it, or its holder is no longer open (decided, expired) — so of five analyses at once, in as many
+containers, one proposes and four are told which proposal is open.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ AWAITING_VERIFICATION = "proposals#verify"
 APPLYING = "proposals#applying"
 RETENTION_S = 90 * 86400  # how long DynamoDB keeps a decided proposal (Undo and /perf audit need it)
 MAX_ATTEMPTS = 5
+FINGERPRINT_SK = "open"
+OPEN_STATES = ("proposed", "approved", "applying")  # a proposal that may still change something
+CLAIM_GRACE_S = 60  # a claim whose proposal is not stored yet is being created, for this long at most
 
 Guard = Callable[[Proposal], bool]
 
@@ -57,6 +65,9 @@ class ProposalStore(Protocol):
 
     def get(self, proposal_id: str) -> Proposal:
         """The stored proposal, or UnknownProposal."""
+
+    def claim(self, p: Proposal) -> str | None:
+        """Make ``p`` the open proposal of its fingerprint; None when it is, else the id of the open one holding it."""
 
     def transition(
         self,
@@ -113,6 +124,14 @@ def index_key(p: Proposal) -> tuple[str, str] | None:
     if p.state == "applied" and p.verify_due_at and not p.verification:
         return AWAITING_VERIFICATION, f"{p.verify_due_at}#{p.id}"
     return None
+
+
+def holds_open(holder: Proposal | None, claimed_at: float) -> bool:
+    """Whether a fingerprint's holder still blocks a new proposal of the same change: it is open (not decided, not
+    past its deadline), or it is not stored yet and was claimed moments ago (being created right now)."""
+    if holder is None:
+        return time.time() - claimed_at < CLAIM_GRACE_S
+    return holder.state in OPEN_STATES and not holder.expired
 
 
 def due_key(due_before: int) -> str:
@@ -180,6 +199,32 @@ class DynamoProposalStore(ConditionalStore):
             raise Conflict(self.get(p.id), "proposed") from None
         return p
 
+    def claim(self, p: Proposal) -> str | None:
+        key = {"pk": f"fingerprint#{p.fingerprint}", "sk": FINGERPRINT_SK}
+        item = {**key, "proposal_id": p.id, "claimed_at": int(time.time()), "expires_at": p.approve_by + RETENTION_S}
+        condition, values = "attribute_not_exists(pk)", None
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                self._table.put(item, condition=condition, values=values)
+                return None
+            except ConditionFailed:
+                pass
+            held = self._table.get(key)
+            if held is None:
+                condition, values = "attribute_not_exists(pk)", None
+                continue
+            holder_id = str(held.get("proposal_id", ""))
+            if holds_open(self._find(holder_id), float(held.get("claimed_at", 0))):
+                return holder_id
+            condition, values = "proposal_id = :held", {":held": holder_id}  # take it over from a closed one
+        raise ProposalError(f"fingerprint {p.fingerprint}: contention never cleared")
+
+    def _find(self, proposal_id: str) -> Proposal | None:
+        try:
+            return self.get(proposal_id)
+        except UnknownProposal:
+            return None
+
     def get(self, proposal_id: str) -> Proposal:
         item = self._table.get(_key(proposal_id)) if proposal_id else None
         if item is None:
@@ -236,7 +281,16 @@ class InMemoryProposalStore(ConditionalStore):
 
     def __init__(self) -> None:
         self._items: dict[str, Proposal] = {}
+        self._claims: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
+
+    def claim(self, p: Proposal) -> str | None:
+        with self._lock:
+            held = self._claims.get(p.fingerprint)
+            if held is not None and holds_open(self._items.get(held[0]), held[1]):
+                return held[0]
+            self._claims[p.fingerprint] = (p.id, time.time())
+            return None
 
     def create(self, p: Proposal) -> Proposal:
         with self._lock:

@@ -63,6 +63,12 @@ def cards_posted_elsewhere(channel: str, *, member: bool) -> str:
     return f"Approve / Reject cards were posted in {where}: {why}."
 
 
+def already_open(what: str, proposal_id: str, link: str) -> str:
+    """Under an analysis: a recommended change that another analysis proposed first and that is still open."""
+    card = f"<{link}|its card>" if link.startswith(("https://", "http://")) else "its card is being posted"
+    return f":hourglass_flowing_sand: Already open: {escape(what)} (`{escape(proposal_id)}`, {card})."
+
+
 # -- buttons --------------------------------------------------------------------------------------------------------
 
 
@@ -72,6 +78,13 @@ def button_without_alarm() -> str:
 
 def undo_needs_another_approver(undo_id: str) -> str:
     return f"The undo (`{undo_id}`) is high-risk: another approver has to approve it in the thread."
+
+
+def second_approver_needed(proposal_id: str) -> str:
+    return (
+        f"Your approval of `{escape(proposal_id)}` is recorded. perfbot proposed this high-risk change itself, so it "
+        "applies once a second approver approves it too."
+    )
 
 
 def refused(reason: str) -> str:

@@ -14,10 +14,11 @@ def apply() -> None:
     with _lock:
         if _applied:
             return
-        from . import cloudwatch, dynamodb, iam, lambda_
+        from . import cloudwatch, dynamodb, iam, lambda_, s3
 
         cloudwatch.apply()  # percentiles, metric math, composite alarms, alarm evaluation, widget images
         lambda_.apply()  # provisioned concurrency; perfbot's own functions invocable (lazy listeners)
         dynamodb.apply()  # conditional writes atomic, as in DynamoDB
         iam.apply()  # every request authorized as its function's role
+        s3.apply()  # Object Lock: a COMPLIANCE retention cannot be shortened, a locked bucket stays versioned
         _applied = True

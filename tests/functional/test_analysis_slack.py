@@ -146,3 +146,49 @@ def test_a_retried_analyze_click_is_not_analysed_twice(incident_day: Any, stack:
     assert lambdas.invoke("slack", retried)["statusCode"] == 200
     assert lambdas.wait_idle(timeout=90)
     assert len(stack.slack.replies(channel, alarm_message.ts)) == posted
+
+
+def test_five_simultaneous_analyses_post_one_card_and_link_the_others_to_it(
+    incident_day: Any, stack: Any, slack_handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when all five read the list of pending proposals before any of them proposed: the claim on the change's
+    fingerprint in the state table still lets only one of them post a card."""
+    import threading
+
+    from bot.analysis import analyzer
+    from devstack import slack_requests
+
+    monkeypatch.setattr(analyzer, "pending_fingerprints_provider", lambda settings, service: set())
+    channel_id = stack.slack.channel_id(CHANNEL)
+    events = [
+        slack_requests.signed_event(
+            slack_requests.slash_command_body(
+                "analyze", user_id=user, channel_id=channel_id, response_url=stack.slack.response_url(channel_id, user)
+            ),
+            stack.signing_secret,
+        )
+        for user in ("U0APPROVER1", "U0APPROVER2") * 2 + ("U0APPROVER1",)
+    ]
+    barrier = threading.Barrier(len(events))
+
+    def send(e: dict[str, Any]) -> None:
+        barrier.wait()
+        lambdas.invoke("slack", e)
+
+    threads = [threading.Thread(target=send, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert lambdas.wait_idle(timeout=120)
+    messages = top_level(stack)
+    cards = [m for m in messages if "approve_proposal" in blocks_text(m)]
+    summaries = [m for m in messages if m.text.startswith("1 recommendation for monitoring-api")]
+    assert len(cards) == 1 and len(summaries) == 5
+    from bot.slack.app import slack_client
+
+    permalink = slack_client().chat_getPermalink(channel=channel_id, message_ts=cards[0].ts)["permalink"]
+    linked = [s for s in summaries if "Already open" in blocks_text(s)]
+    assert len(linked) == 4 and all(permalink in blocks_text(s) for s in linked), [
+        blocks_text(s)[-400:] for s in linked
+    ]

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.functional
 
 def test_authorization_matrix_applies_nothing(function: Any, slack_handler: Any) -> None:
     medium = card_for(function, memory_rec())
-    high_by_alice = card_for(function, memory_rec(risk="high"), requester=ALICE)
+    high_by_alice = card_for(function, memory_rec(after=2048, risk="high"), requester=ALICE)
     expired = post_card(
         function,
         proposal_store().create(

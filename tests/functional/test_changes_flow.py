@@ -178,8 +178,10 @@ def test_published_recommendations_become_proposals_with_cards(function: Any, mo
     from bot.analysis.models import AnalysisResult
     from bot.slack.delivery.analysis import publish_recommendations
 
-    result = AnalysisResult(service="monitoring-api", recommendations=[memory_rec(), memory_rec(risk="low")])
-    posted = publish_recommendations(result, channel="#perf-alerts", requester_id=ALICE)
+    result = AnalysisResult(
+        service="monitoring-api", recommendations=[memory_rec(), memory_rec(after=1280, risk="low")]
+    )
+    posted = publish_recommendations(result, channel="#perf-alerts", requester_id=ALICE).cards
     assert len(posted) == 2
     pending = {p.message_ts: p for p in proposal_store().pending()}
     assert set(pending) == set(posted)
@@ -203,7 +205,7 @@ def test_low_risk_auto_apply_when_configured(function: Any, monkeypatch: pytest.
     monkeypatch.setenv("PERFBOT_CONFIG", str(tmp_path / "perfbot.yml"))
     reset_settings()
     result = AnalysisResult(service="monitoring-api", recommendations=[memory_rec(risk="low")])
-    [ts] = publish_recommendations(result, channel="#perf-alerts", requester_id="perfbot")
+    [ts] = publish_recommendations(result, channel="#perf-alerts", requester_id="perfbot").cards
     [message] = [m for m in function.slack.messages("#perf-alerts") if m.ts == ts]
     assert "Applied" in message.plain_text() and monitored.memory_of() == 1536
     [applied] = [e for e in audit_log().latest(10) if e.action == "applied"]

@@ -72,8 +72,10 @@ def analyze_command(inv: Invocation) -> Reply:
     texts = []
     for name in [service] if service else settings.service_names:
         result = analyze(name, kind)
-        publish_recommendations(result, channel=channel, requester_id=inv.user_id)
+        published = publish_recommendations(result, channel=channel, requester_id=inv.user_id)
         blocks += summary_blocks(result)
+        if published.already_open:
+            blocks.append(context(*published.already_open))
         texts.append(summary_text(result))
     if not texts:
         raise UsageError("No services are configured in perfbot.yml.")

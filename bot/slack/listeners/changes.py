@@ -74,11 +74,13 @@ def _click(body: dict[str, Any], context: BoltContext) -> tuple[str, Any]:
 
 
 def _tell(respond: Respond, outcome: Any) -> None:
-    """Refusals, lost races and an undo waiting for a second approver get an ephemeral answer; everything else
+    """Refusals, lost races and a change waiting for a second approver get an ephemeral answer; everything else
     shows on the card itself."""
     p = outcome.proposal
     if outcome.status == "refused" and outcome.refusal is not None:
         text = messages.refused(outcome.refusal.message)
+    elif outcome.status == "pending" and p is not None and p.approvals:
+        text = messages.second_approver_needed(p.id)
     elif outcome.status == "pending" and p is not None:
         text = messages.undo_needs_another_approver(p.id)
     elif outcome.status == "already" and p is not None and p.is_undo:

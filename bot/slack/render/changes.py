@@ -80,7 +80,7 @@ def _pending(p: Proposal) -> list[Block]:
             f"{_title(p.kind)} of {escape(p.target)}: {escape(before)} → {escape(after)}.",
             ok="Apply",
         )
-    return [
+    blocks = [
         actions(
             button("Approve", APPROVE, p.id, style="primary", confirm_dialog=dialog),
             button("Reject", REJECT, p.id),
@@ -91,6 +91,19 @@ def _pending(p: Proposal) -> list[Block]:
             f"{{time}}|{datetime.fromtimestamp(p.approve_by, UTC):%Y-%m-%d %H:%M} UTC>"
         ),
     ]
+    if p.approvers_needed > 1:
+        why = "perfbot proposed this high-risk change itself"
+        needed = (
+            f"Approved by {mention(p.approvals[0])}; a second approver is needed" if p.approvals else "Two approvers"
+        )
+        blocks.append(
+            context(
+                f":busts_in_silhouette: {needed} ({why})"
+                if p.approvals
+                else f":busts_in_silhouette: {needed} needed: {why}"
+            )
+        )
+    return blocks
 
 
 def _applied(p: Proposal) -> list[Block]:

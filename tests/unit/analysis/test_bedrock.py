@@ -285,3 +285,83 @@ def test_throttling_gives_up_when_the_backoff_would_overrun_the_budget(settings:
     result = harness.analyze()
     assert result.source == "rules" and harness.sleeps == []
     assert "after 1 attempt(s)" in result.notes[0]
+
+
+NON_FINITE = {
+    "NaN memory": memory_item(float("nan")),
+    "Infinity memory": memory_item(float("inf")),
+    "NaN current": memory_item(current={"memory_mb": float("nan")}),
+    "NaN impact": memory_item(impact={"p95_ms_delta": float("nan"), "monthly_cost_delta_usd": 1.0, "summary": ""}),
+    "-Infinity cost": memory_item(impact={"p95_ms_delta": -10, "monthly_cost_delta_usd": float("-inf")}),
+    "NaN confidence": memory_item(confidence=float("nan")),
+    "absurd memory": memory_item(1e308),
+    "absurd impact": memory_item(impact={"p95_ms_delta": -1e300, "monthly_cost_delta_usd": 1.0}),
+    "huge integer": memory_item(10**400),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NON_FINITE))
+def test_a_non_finite_or_absurd_number_drops_that_item_and_keeps_the_rest(harness: Harness, case: str) -> None:
+    good = {
+        **memory_item(),
+        "kind": "apigw_cache",
+        "target": "monitoring-api/dev",
+        "current": {"enabled": False, "cluster_size_gb": "", "ttl_s": 300},
+        "proposed": {"enabled": True, "cluster_size_gb": "0.5", "ttl_s": 300},
+    }
+    harness.answer([NON_FINITE[case], good])
+    result = harness.analyze()
+    assert result.source == MODEL_ID
+    assert [r.kind for r in result.recommendations] == ["apigw_cache"]
+    [dropped] = result.dropped
+    assert dropped.kind == "lambda_memory" and "number" in dropped.reason
+
+
+def test_an_answer_whose_every_item_has_a_nan_falls_back_to_the_rules(harness: Harness) -> None:
+    harness.answer([memory_item(float("nan")), memory_item(float("inf"), target="monitoring-api-dev")])
+    result = harness.analyze()
+    assert result.source == "rules" and result.recommendations
+    assert any("no usable recommendation" in note for note in result.notes)
+
+
+class RecordingGateway:
+    """Answers at once and records the time budget each call was given."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def converse(self, model_id: str, *, timeout_s: float, **_: Any) -> dict[str, Any]:
+        self.timeouts.append(timeout_s)
+        return converse_response([memory_item(1536)])
+
+
+@pytest.mark.parametrize(
+    ("left_s", "budget_s"),
+    [(None, 20.0), (60.0, 20.0), (24.0, 19.0), (9.0, 6.0), (3.0, 2.0)],
+)
+def test_the_model_call_is_budgeted_within_the_invocations_remaining_time(
+    settings: Settings, left_s: float | None, budget_s: float
+) -> None:
+    """A third of what is left (at most 5 s) stays for the fallback to reach Slack."""
+    gateway = RecordingGateway()
+    model = BedrockAnalyzer(
+        settings,
+        gateway=gateway,  # type: ignore[arg-type]
+        store=InMemoryBreakerStore(),
+        clock=lambda: 1000.0,
+        remaining=lambda: left_s,
+    )
+    assert model.budget_s() == pytest.approx(budget_s)
+    analyze("monitoring-api", settings=settings, inputs=slow_cpu_inputs(), model=model, pending_fingerprints=set())
+    assert gateway.timeouts == [pytest.approx(budget_s)]
+
+
+def test_too_little_time_left_skips_the_model_without_counting_it_as_a_failure(settings: Settings) -> None:
+    gateway, store = RecordingGateway(), InMemoryBreakerStore()
+    model = BedrockAnalyzer(settings, gateway=gateway, store=store, remaining=lambda: 0.6)  # type: ignore[arg-type]
+    result = analyze(
+        "monitoring-api", settings=settings, inputs=slow_cpu_inputs(), model=model, pending_fingerprints=set()
+    )
+    assert result.source == "rules" and result.recommendations and gateway.timeouts == []
+    assert "too little to ask the model" in result.notes[0]
+    assert model.breaker.status().failure_count == 0

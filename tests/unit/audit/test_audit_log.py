@@ -183,3 +183,26 @@ def test_the_in_memory_log_detects_tampering_like_the_table() -> None:
     assert problems and "events at the end were deleted" in problems[0]
     mark = log.high_water_mark()
     assert mark is not None and mark["seq"] == 3  # the mark outlives the event it marks
+
+
+def test_anchors_tell_a_recomputed_chain_and_a_forged_event() -> None:
+    from bot.audit import InMemoryAnchors
+    from bot.audit.log import anchor_problems
+
+    log = InMemoryAuditLog(anchors=InMemoryAnchors())
+    for action in ("proposed", "approved", "applied"):
+        log.append(AuditEvent(action=action, actor="U0APPROVER1", change_id="chg-0123456789"))
+    assert log.verify_chain().ok
+    chain = {e.seq: e.hash for e in log.events()}
+    anchored = log.anchors.anchored()  # type: ignore[union-attr]
+    assert anchor_problems({**chain, 2: "f" * 64}, anchored) == [
+        "event 2 differs from its anchor: it was rewritten after it was written"
+    ]
+    assert anchor_problems({**chain, 4: "e" * 64}, anchored) == [
+        "event 4 has no anchor: it was not appended by perfbot (or its anchoring failed)"
+    ]
+    assert anchor_problems({1: chain[1], 2: chain[2]}, anchored) == [
+        "event 3 is anchored but missing from the log: it was deleted"
+    ]
+    log.anchors.anchor(1, "d" * 64)  # type: ignore[union-attr]
+    assert log.verify_chain().problems == ["event 1 has 2 different anchors: someone anchored a forged hash"]

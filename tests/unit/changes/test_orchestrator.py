@@ -7,6 +7,9 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.analysis.models import Recommendation
 from bot.aws.clients import AwsError
 from bot.changes.authorize import Click
 from bot.changes.models import Proposal
@@ -213,13 +216,87 @@ def test_auto_revert_undoes_a_regression_whose_revert_is_not_high_risk() -> None
     assert f.actions(p.id)[-3:] == ["verified", "undo_requested", "rolled_back"]
 
 
-def test_a_high_risk_auto_revert_waits_for_an_approver() -> None:
+def test_a_high_risk_auto_revert_waits_for_two_approvers() -> None:
+    """perfbot asked for the revert itself, so nobody did: a high-risk one needs two people, not one."""
     f, p, revert = regressed_with_auto_revert(1536)  # its revert, 1536 → 1024: high
     assert revert is not None and revert.risk == "high"
     assert f.function.memory_mb == 1536 and f.store.get(revert.id).state == "proposed"
     assert [card.id for card in f.notifier.cards()][-1] == revert.id
-    assert f.orch.approve(revert.id, click(CAROL), directory).status == "applied"
+    first = f.orch.approve(revert.id, click(CAROL), directory)
+    assert first.status == "pending" and f.function.memory_mb == 1536
+    again = f.orch.approve(revert.id, click(CAROL), directory)
+    assert again.refusal is not None and again.refusal.reason == "second_approver"
+    assert f.orch.approve(revert.id, click(ALICE), directory).status == "applied"
     assert f.function.memory_mb == 1024 and f.store.get(p.id).state == "rolled_back"
+    assert f.actions(revert.id) == ["proposed", "first_approval", "refused", "approved", "applied"]
+    assert [e.actor for e in f.audit.for_change(revert.id)][1:4] == [CAROL, CAROL, ALICE]
+
+
+def test_a_high_risk_change_the_schedule_proposed_needs_two_people() -> None:
+    f = flow(memory_mb=2048)
+    p = f.orch.propose(memory_rec(before=2048, after=1024, risk="high"), "perfbot", ALERTS)
+    assert p.approvers_needed == 2
+    assert f.orch.approve(p.id, click(ALICE), directory).status == "pending"
+    assert f.function.updates == [] and f.store.get(p.id).approvals == [ALICE]
+    assert f.notifier.card_states(p.id)[-1] == "proposed"
+    assert f.orch.approve(p.id, click(ALICE), directory).status == "refused"
+    outcome = f.orch.approve(p.id, click(CAROL), directory)
+    assert outcome.status == "applied" and f.function.updates == [1024]
+    assert outcome.proposal is not None and (outcome.proposal.approvals, outcome.proposal.approved_by) == (
+        [ALICE],
+        CAROL,
+    )
+
+
+def test_a_high_risk_change_a_person_asked_for_needs_one_other_person() -> None:
+    f = flow(memory_mb=2048)
+    p = f.orch.propose(memory_rec(before=2048, after=1024, risk="high"), BOB, ALERTS)
+    assert p.approvers_needed == 1
+    assert f.orch.approve(p.id, click(ALICE), directory).status == "applied"
+
+
+def test_one_open_proposal_per_change_however_many_analyses_propose_it() -> None:
+    f = flow()
+    outcomes = at_once(5, lambda i: _propose_or_holder(f, memory_rec()))
+    [created] = [p for kind, p in outcomes if kind == "created"]
+    assert sorted(kind for kind, _ in outcomes) == ["created"] + ["open"] * 4
+    assert {p for kind, p in outcomes if kind == "open"} == {created}
+    assert [p.id for p in f.notifier.cards()] == [created]
+
+
+def test_a_decided_proposal_leaves_room_for_the_same_change_again() -> None:
+    from bot.changes.orchestrator import AlreadyProposed
+
+    f = flow()
+    first = f.orch.propose(memory_rec(), "perfbot", ALERTS)
+    with pytest.raises(AlreadyProposed) as again:
+        f.orch.propose(memory_rec(), BOB, ALERTS)
+    assert again.value.proposal is not None and again.value.proposal.id == first.id
+    assert f.orch.reject(first.id, click(ALICE), directory).status == "rejected"
+    assert f.orch.propose(memory_rec(), BOB, ALERTS).id != first.id
+
+
+def _propose_or_holder(f: Flow, rec: Recommendation) -> tuple[str, str]:
+    from bot.changes.orchestrator import AlreadyProposed
+
+    try:
+        return "created", f.orch.propose(rec, "perfbot", ALERTS).id
+    except AlreadyProposed as open_:
+        return "open", open_.proposal_id
+
+
+def test_two_first_approvals_at_once_make_one_first_and_one_second() -> None:
+    f = flow(memory_mb=2048)
+    p = f.orch.propose(memory_rec(before=2048, after=1024, risk="high"), "perfbot", ALERTS)
+    outcomes = at_once(2, lambda i: f.orch.approve(p.id, click((ALICE, CAROL)[i]), directory).status)
+    assert Counter(outcomes) == {"pending": 1, "applied": 1} and f.function.updates == [1024]
+
+
+def test_the_same_approver_twice_at_once_applies_nothing() -> None:
+    f = flow(memory_mb=2048)
+    p = f.orch.propose(memory_rec(before=2048, after=1024, risk="high"), "perfbot", ALERTS)
+    outcomes = at_once(2, lambda i: f.orch.approve(p.id, click(ALICE), directory).status)
+    assert Counter(outcomes) == {"pending": 1, "refused": 1} and f.function.updates == []
 
 
 def test_auto_apply_only_when_configured_and_only_low_risk() -> None:
@@ -227,8 +304,8 @@ def test_auto_apply_only_when_configured_and_only_low_risk() -> None:
     assert off.orch.propose(memory_rec(risk="low"), "perfbot", ALERTS).state == "proposed"
     on = flow(settings(auto_apply_low_risk=True))
     assert on.orch.propose(memory_rec(risk="medium"), "perfbot", ALERTS).state == "proposed"
-    low = on.orch.propose(memory_rec(risk="low"), "perfbot", ALERTS)
-    assert low.state == "applied" and on.function.memory_mb == 1536
+    low = on.orch.propose(memory_rec(after=1280, risk="low"), "perfbot", ALERTS)
+    assert low.state == "applied" and on.function.memory_mb == 1280
     assert [e.actor for e in on.audit.for_change(low.id)] == ["perfbot", "perfbot:auto-apply", "perfbot:auto-apply"]
 
 
