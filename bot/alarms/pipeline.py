@@ -31,6 +31,10 @@ UNPOSTED_GRACE_S = 30
 BUSY = "the channel is backlogged: counted on the message instead of a thread note"
 
 
+class IncidentBusy(RuntimeError):
+    """A retriable refusal: the incident's message is being posted by another process."""
+
+
 @dataclass
 class AlarmPipeline:
     settings: Settings
@@ -95,14 +99,21 @@ class AlarmPipeline:
         recent = incident is not None and (
             incident.is_open or (incident.resolved_at is not None and now - incident.resolved_at < window_s)
         )
-        if incident is not None and not incident.ts and now - incident.updated_at > UNPOSTED_GRACE_S:
-            recent = False  # claimed but never posted (the poster died): post it now
+        abandoned = incident is not None and not incident.ts and now - incident.updated_at > UNPOSTED_GRACE_S
+        if abandoned:
+            recent = False  # claimed but never posted (the poster died or failed): post it now
+        elif incident is not None and n.change_key in incident.seen:
+            # the same state change again: an SNS/Lambda redelivery, or its twin by another path (SNS, EventBridge,
+            # the alarm action) — known without a write, so a twin racing the post cannot disturb it
+            return Outcome(action="duplicate", alarm_name=n.alarm_name, channel=incident.channel, ts=incident.ts)
         if incident is None or not recent:
             if n.state == "OK":
                 return self._count(incident, n, channel, now, "recovery of an alarm with no open incident")
             return self._open(n, channel, now, incident, storm)
         if not incident.ts:
-            return self._count(incident, n, channel, now, "its message is being posted right now", save=True)
+            # another state change while the incident's first message is being posted: writing now would take the
+            # claim from the poster (its ts would be lost); fail this one so Lambda delivers it again in a moment
+            raise IncidentBusy(f"{n.alarm_name}: its message is being posted right now")
         return self._change(incident, n, now)
 
     def _change(self, incident: Incident, n: AlarmNotification, now: float) -> Outcome:
@@ -185,10 +196,12 @@ class AlarmPipeline:
             seen=[n.change_key],
         )
         incident.record_state(n.state, n.changed_at.timestamp(), cfg.flapping_window_min * 60)
+        # claim the incident first: a racing twin (the same change by another path, a redelivery) loses here and
+        # re-decides, so it neither posts nor counts itself into the channel's storm window
+        self.incidents.save(incident, now)
         storm = self.storms.admit(channel, n.alarm_name, now, current)
         if storm.grouped(cfg.storm_threshold):
             return self._group(incident, n, storm, now)
-        self.incidents.save(incident, now)  # claim the incident before posting: a racing twin re-decides
         try:
             incident.ts = self.notifier.post_incident(channel, self.view(incident, n, now))
         except Exception:
