@@ -46,12 +46,12 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def mutated(draw: st.DrawFn, document: dict[str, Any], focus: list[tuple[Any, ...]] = ()) -> dict[str, Any]:
+def mutated(draw: st.DrawFn, document: dict[str, Any], focus: list[tuple[Any, ...]] | None = None) -> dict[str, Any]:
     """``document`` with one to three of its values (at any depth) replaced by arbitrary JSON, or removed; half of
     the time below one of the ``focus`` paths (where the interesting types are: dimensions, metrics, states)."""
     doc = copy.deepcopy(document)
     for _ in range(draw(st.integers(1, 3))):
-        under = draw(st.sampled_from([(), *focus]))
+        under = draw(st.sampled_from([(), *(focus or [])]))
         paths = [p for p in _paths(doc) if p[: len(under)] == under]
         if not paths:
             break
