@@ -52,8 +52,10 @@ class AlarmPipeline:
         if n.alarm_name == self.settings.alarms.maintenance_alarm:  # decides from its own read
             return self._maintenance_alarm(n, channel, now)
         incident, maintenance, storm = state or self.read_state(n)  # state: read ahead by the caller, if it did
-        if maintenance.active(now):
+        service = routing.service_of(n, self.settings)
+        if maintenance.suppresses(service.name if service else None, now):
             self.maintenance.record(n, maintenance.started_at or now, now)
+            self._show_quietly(incident, n, now)
             return Outcome(action="suppressed", alarm_name=n.alarm_name, channel=channel)
         if maintenance.expired(now):
             self._announce_end(self.maintenance.close_if_expired(now), now)
@@ -289,7 +291,7 @@ class AlarmPipeline:
     # -- maintenance --------------------------------------------------------------------------------------------
     def _maintenance_alarm(self, n: AlarmNotification, channel: str, now: float) -> Outcome:
         if n.state == "ALARM":
-            was_active = self.maintenance.get().active(now)
+            was_active = self.maintenance.get().everywhere(now)
             state = self.maintenance.start(now, alarm=True)
             if was_active:
                 return Outcome(action="counted", alarm_name=n.alarm_name, channel=channel, detail="already on")
@@ -311,6 +313,27 @@ class AlarmPipeline:
         return self.notifier.post_maintenance(
             channel or self.notifier.channel_id(self.settings.slack.alarm_channel), view
         )
+
+    def _show_quietly(self, incident: Incident | None, n: AlarmNotification, now: float) -> None:
+        """During maintenance, a posted incident's message still shows its true state (an OK turns it green and
+        drops its buttons): an edit notifies nobody, and nothing new is posted."""
+        if incident is None or not incident.ts or incident.grouped or n.state == incident.state:
+            return
+        if incident.stale_reason(n):
+            return
+        incident.last_change_at = n.changed_at.timestamp()
+        incident.notification = n.model_dump_json()
+        incident.updated_at = incident.last_edit_at = now
+        incident.record_state(n.state, n.changed_at.timestamp(), self.settings.alarms.flapping_window_min * 60)
+        self._apply_state(incident, n, now)
+        if n.state == "OK":
+            incident.silenced_until_ok = False
+        try:
+            self.incidents.save(incident, now)
+        except ConditionFailed:  # someone changed it meanwhile: the next notification shows the state
+            logger.info("incident_changed_during_maintenance", extra={"alarm": n.alarm_name})
+            return
+        self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def _save_quietly(self, incident: Incident, now: float) -> None:
