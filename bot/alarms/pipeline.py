@@ -268,13 +268,12 @@ class AlarmPipeline:
         return Outcome(action="threaded", alarm_name=n.alarm_name, channel=incident.channel, ts=incident.ts)
 
     def _flapping(self, incident: Incident, n: AlarmNotification, now: float, *, announce: bool) -> Outcome:
-        """Edit the original instead of posting each change (at most one edit per note interval, except the first)."""
-        due = announce or now - incident.last_edit_at >= self.settings.alarms.repeat_note_interval_s
-        if due:
-            incident.last_edit_at = now
+        """Edit the original instead of posting each change. Every change is edited in (CloudWatch notifies on
+        transitions only, at most one per evaluation period): a skipped edit left the message showing an older state
+        — "resolved after 12 min" while the alarm was firing for the third time."""
+        incident.last_edit_at = now
         self.incidents.save(incident, now)
-        if due:
-            self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
+        self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
         if announce:
             note = Note(kind="flapping", alarm_name=n.alarm_name, count=incident.changes_in_window())
             self.notifier.post_note(incident.channel, incident.ts, note, optional=True)
