@@ -17,7 +17,7 @@ from bot.alarms.incidents import Incident, IncidentStore, from_item
 from bot.alarms.maintenance import STATE_KEY, Maintenance, MaintenanceStore, maintenance_from_item
 from bot.alarms.models import AlarmNotification, Outcome
 from bot.alarms.notifier import AlarmNotifier
-from bot.alarms.storm import StormStore, StormWindow
+from bot.alarms.storm import StormStore, StormWindow, pace_key, pace_write, prebook
 from bot.alarms.views import DigestView, IncidentView, MaintenanceView, Note, NoteKind, incident_view
 from bot.aws.dynamodb import ConditionFailed
 from bot.settings import Settings
@@ -25,8 +25,9 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 GraphSource = Callable[[AlarmNotification], bytes | None]
-StateRead = tuple[Incident | None, Maintenance, dict[str, Any] | None]  # incident, maintenance, storm window
-RACE_RETRIES = 3
+# incident, maintenance, the channel's storm window and pace slot ({} when absent)
+StateRead = tuple[Incident | None, Maintenance, dict[str, Any], dict[str, Any]]
+RACE_RETRIES = 8  # a lost race re-reads and decides again (in a storm, the channel's window and slot are contended)
 UNPOSTED_GRACE_S = 30
 BUSY = "the channel is backlogged: counted on the message instead of a thread note"
 
@@ -51,7 +52,7 @@ class AlarmPipeline:
         channel = self.route(n)
         if n.alarm_name == self.settings.alarms.maintenance_alarm:  # decides from its own read
             return self._maintenance_alarm(n, channel, now)
-        incident, maintenance, storm = state or self.read_state(n)  # state: read ahead by the caller, if it did
+        incident, maintenance, storm, pace = state or self.read_state(n)  # state: read ahead by the caller, if it did
         service = routing.service_of(n, self.settings)
         if maintenance.suppresses(service.name if service else None, now):
             self.maintenance.record(n, maintenance.started_at or now, now)
@@ -61,18 +62,20 @@ class AlarmPipeline:
             self._announce_end(self.maintenance.close_if_expired(now), now)
         for _ in range(RACE_RETRIES):
             try:
-                return self._decide(n, channel, now, incident, storm)
+                return self._decide(n, channel, now, incident, storm, pace)
             except ConditionFailed:
                 logger.info("incident_race_retry", extra={"alarm": n.alarm_name})
-                incident, storm = self.incidents.get(n.key), None
+                incident, _, storm, pace = self.read_state(n)
         raise ConditionFailed(f"incident {n.alarm_name} kept changing under us")
 
     def read_state(self, n: AlarmNotification) -> StateRead:
-        """One round trip (BatchGetItem): the incident, the maintenance state and the channel's storm window."""
-        keys = [IncidentStore.key(n.key), STATE_KEY, StormStore.key(self.route(n))]
-        incident_item, maintenance_item, storm_item = self.incidents.table.batch_get(keys)
+        """One round trip (BatchGetItem): the incident, the maintenance state, the channel's storm window and its
+        pace slot — everything the decision and the new incident's single transaction are conditional on."""
+        channel = self.route(n)
+        keys = [IncidentStore.key(n.key), STATE_KEY, StormStore.key(channel), pace_key(channel)]
+        incident_item, maintenance_item, storm_item, pace_item = self.incidents.table.batch_get(keys)
         incident = from_item(incident_item) if incident_item else None
-        return incident, maintenance_from_item(maintenance_item), storm_item or {}  # {}: read, no window yet
+        return incident, maintenance_from_item(maintenance_item), storm_item or {}, pace_item or {}
 
     def route(self, n: AlarmNotification) -> str:
         """The ID of the channel the alarm goes to (incidents, storm windows and pacing all key on the ID).
@@ -94,7 +97,13 @@ class AlarmPipeline:
 
     # -- decisions ----------------------------------------------------------------------------------------------
     def _decide(
-        self, n: AlarmNotification, channel: str, now: float, incident: Incident | None, storm: dict[str, Any] | None
+        self,
+        n: AlarmNotification,
+        channel: str,
+        now: float,
+        incident: Incident | None,
+        storm: dict[str, Any],
+        pace: dict[str, Any],
     ) -> Outcome:
         cfg = self.settings.alarms
         window_s = cfg.flapping_window_min * 60
@@ -111,7 +120,7 @@ class AlarmPipeline:
         if incident is None or not recent:
             if n.state == "OK":
                 return self._count(incident, n, channel, now, "recovery of an alarm with no open incident")
-            return self._open(n, channel, now, incident, storm)
+            return self._open(n, channel, now, incident, storm, pace)
         if not incident.ts:
             # another state change while the incident's first message is being posted: writing now would take the
             # claim from the poster (its ts would be lost); fail this one so Lambda delivers it again in a moment
@@ -180,8 +189,17 @@ class AlarmPipeline:
                 incident.count += 1
 
     def _open(
-        self, n: AlarmNotification, channel: str, now: float, old: Incident | None, current: dict[str, Any] | None
+        self,
+        n: AlarmNotification,
+        channel: str,
+        now: float,
+        old: Incident | None,
+        storm: dict[str, Any],
+        pace: dict[str, Any],
     ) -> Outcome:
+        """A new incident: one transaction claims it, counts it into the channel's storm window and reserves its post
+        slot, each conditional on the state read — a racing twin or another container's post fails it as a whole
+        (nothing written), and the caller re-reads and decides again. Then the post, then one write of its ts."""
         cfg = self.settings.alarms
         incident = Incident(
             alarm_name=n.alarm_name,
@@ -198,18 +216,26 @@ class AlarmPipeline:
             seen=[n.change_key],
         )
         incident.record_state(n.state, n.changed_at.timestamp(), cfg.flapping_window_min * 60)
-        # claim the incident first: a racing twin (the same change by another path, a redelivery) loses here and
-        # re-decides, so it neither posts nor counts itself into the channel's storm window
-        self.incidents.save(incident, now)
-        storm = self.storms.admit(channel, n.alarm_name, now, current)
-        if storm.grouped(cfg.storm_threshold):
-            return self._group(incident, n, storm, now)
+        window, window_write = self.storms.next_window(channel, n.alarm_name, now, storm)
+        writes = [self.incidents.write(incident, now), window_write]
+        grouped = window.grouped(cfg.storm_threshold)
+        slot = None
+        if not grouped:
+            slot, slot_write = pace_write(channel, now, pace, cfg.post_interval_s)
+            writes.append(slot_write)
+        self.incidents.table.put_all(writes)  # ConditionFailed: re-read, decide again
+        incident.version += 1
+        if grouped:
+            return self._group(incident, n, window, now)
+        prebook(channel, slot)
         try:
             incident.ts = self.notifier.post_incident(channel, self.view(incident, n, now))
         except Exception:
             incident.updated_at = 0.0  # mark the claim stale, so Lambda's retry posts instead of waiting for it
             self._save_quietly(incident, now)
             raise
+        finally:
+            prebook(channel, None)
         incident.last_edit_at = now
         self._save_quietly(incident, now)
         self._attach_graph(incident, n)

@@ -106,3 +106,54 @@ def test_concurrent_triplets_and_redeliveries_post_once(stack: Any, clock: Clock
     assert sum(s.get("posted", 0) for s in summaries) == 1
     assert sum(s["accounted"] for s in summaries) == len(events)
     assert len(top_level(stack)) == 1
+
+
+def test_concurrent_distinct_alarms_count_into_one_storm_window_exactly(stack: Any, clock: Clock) -> None:
+    """Eight alarms of one channel at once, each by SNS and EventBridge: every one is counted into the channel's
+    storm window once (the incident, window and post slot are one transaction), none is lost, none posts twice."""
+    from bot.alarms.storm import StormStore, pace_key
+    from bot.aws.dynamodb import Table
+    from bot.settings import get_settings
+    from devstack.alarm_events import alarm_message
+    from tests.support.alarm_helpers import alarm
+
+    began = clock.now
+    messages = [
+        alarm_message(alarm(f"Concurrent-{i}"), "ALARM", previous="OK", at=clock.at(), observed=812.0) for i in range(8)
+    ]
+    events = [sns_event([m]) for m in messages] + [eventbridge_event(m, observed=812.0) for m in messages]
+    summaries: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(events))
+
+    def run(ev: dict[str, Any]) -> None:
+        start.wait()
+        try:
+            summaries.append(invoke(ev))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(ev,)) for ev in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert not errors
+    assert sum(s["accounted"] for s in summaries) == len(events)
+    assert sum(s.get("posted", 0) + s.get("grouped", 0) for s in summaries) == 8  # each alarm once
+    assert sum(s.get("duplicate", 0) for s in summaries) == 8  # each twin recognised
+    settings = get_settings()
+    table = Table(settings.tables.state, settings.region)
+    channel = stack.slack.channel_id("#perf-alerts")
+    window = table.get(StormStore.key(channel))
+    assert (
+        window is not None
+        and window["count"] == 8
+        and sorted(window["alarms"]) == sorted(f"Concurrent-{i}" for i in range(8))
+    )
+    threshold = settings.alarms.storm_threshold
+    incidents = [m for m in top_level(stack) if "Concurrent-" in m.blocks[0]["text"]["text"]]
+    assert len(incidents) == threshold - 1  # the rest went into one digest
+    slot = table.get(pace_key(channel))  # one post per second per channel: each post took its own slot
+    assert slot is not None and float(slot["next_at"]) >= began + threshold * settings.alarms.post_interval_s
