@@ -18,6 +18,11 @@ def add_commands(subparsers: Any) -> None:
     run.add_argument("--aws-port", type=int, default=5000)
     run.add_argument("--slack-port", type=int, default=5001)
     run.add_argument("--no-slack", action="store_true", help="embedded AWS only")
+    run.add_argument(
+        "--latency",
+        default="",
+        help="per-request delay around these medians, e.g. slack=100ms,aws=5ms (devstack/latency.py)",
+    )
     run.set_defaults(func=_devstack)
 
     simulate = subparsers.add_parser("simulate", help="create the simulated service with 24 h of metrics")
@@ -32,7 +37,10 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _devstack(args: argparse.Namespace) -> int:
+    from devstack import latency
     from devstack.stack import Devstack
+
+    latency.configure(args.latency or None)
 
     with Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack) as stack:
         for key, value in stack.env.items():

@@ -107,9 +107,11 @@ def _server(host: str, port: int) -> BaseWSGIServer:
     """moto's dispatcher behind werkzeug's threaded server (as moto's ThreadedMotoServer), with keep-alive."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from devstack import latency
+
     from .keepalive import KeepAliveRequestHandler
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = latency.middleware(DomainDispatcherApplication(create_backend_app), "aws")
     return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
 
 

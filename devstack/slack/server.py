@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from devstack import latency
 from devstack.slack import membership
 from devstack.slack.api_chat import CHAT_METHODS
 from devstack.slack.api_conversations import CONVERSATION_METHODS
@@ -189,6 +190,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         dispatcher = self.server.dispatcher
         path, _, query = self.path.partition("?")
         auth = self.headers.get("Authorization", "")
+        if path.startswith("/api/"):
+            latency.delay("slack")  # the latency model (devstack/latency.py); no delay unless configured
         try:
             body = self._body()
             if path.startswith("/api/"):
