@@ -32,10 +32,6 @@ UNPOSTED_GRACE_S = 30
 BUSY = "the channel is backlogged: counted on the message instead of a thread note"
 
 
-class IncidentBusy(RuntimeError):
-    """A retriable refusal: the incident's message is being posted by another process."""
-
-
 @dataclass
 class AlarmPipeline:
     settings: Settings
@@ -122,10 +118,24 @@ class AlarmPipeline:
                 return self._count(incident, n, channel, now, "recovery of an alarm with no open incident")
             return self._open(n, channel, now, incident, storm, pace)
         if not incident.ts:
-            # another state change while the incident's first message is being posted: writing now would take the
-            # claim from the poster (its ts would be lost); fail this one so Lambda delivers it again in a moment
-            raise IncidentBusy(f"{n.alarm_name}: its message is being posted right now")
+            # another state change while the incident's first message is being posted (in a storm it may wait for
+            # its channel slot): record it on the incident; the poster sees the newer version when it stores the
+            # message's ts and edits the message to show it
+            return self._note_while_posting(incident, n, channel, now)
         return self._change(incident, n, now)
+
+    def _note_while_posting(self, incident: Incident, n: AlarmNotification, channel: str, now: float) -> Outcome:
+        stale = incident.stale_reason(n)
+        if stale:
+            return self._count(None, n, channel, now, stale)
+        incident.last_change_at = n.changed_at.timestamp()
+        incident.notification = n.model_dump_json()
+        incident.record_state(n.state, n.changed_at.timestamp(), self.settings.alarms.flapping_window_min * 60)
+        if n.state != incident.state:
+            self._apply_state(incident, n, now)
+        incident.counted += 1
+        self.incidents.save(incident, now)  # ConditionFailed: re-read, decide again (the ts may be there by then)
+        return Outcome(action="counted", alarm_name=n.alarm_name, channel=channel, detail="shown once it is posted")
 
     def _change(self, incident: Incident, n: AlarmNotification, now: float) -> Outcome:
         """A notification for an incident that has a message: repeat, recovery, re-fire, flapping, silence."""
@@ -237,9 +247,30 @@ class AlarmPipeline:
         finally:
             prebook(channel, None)
         incident.last_edit_at = now
-        self._save_quietly(incident, now)
+        incident = self._store_ts(incident, now)
         self._attach_graph(incident, n)
         return Outcome(action="posted", alarm_name=n.alarm_name, channel=channel, ts=incident.ts)
+
+    def _store_ts(self, incident: Incident, now: float) -> Incident:
+        """Record the posted message's ts. Changes that arrived meanwhile were written onto the claimed incident:
+        merge the ts into that newer version and edit the message to show its state."""
+        for _ in range(RACE_RETRIES):
+            try:
+                return self.incidents.save(incident, now)
+            except ConditionFailed:
+                current = self.incidents.get(incident.alarm_name)
+                if current is None or (current.ts and current.ts != incident.ts):
+                    logger.warning("incident_changed_while_posting", extra={"alarm": incident.alarm_name})
+                    return incident
+                current.ts, current.last_edit_at = incident.ts, now
+                try:
+                    self.incidents.save(current, now)
+                except ConditionFailed:
+                    continue
+                self.notifier.update_incident(current.channel, current.ts, self.view(current, current.latest(), now))
+                return current
+        logger.warning("incident_ts_not_stored", extra={"alarm": incident.alarm_name})
+        return incident
 
     def _group(self, incident: Incident, n: AlarmNotification, storm: StormWindow, now: float) -> Outcome:
         cfg = self.settings.alarms

@@ -157,3 +157,31 @@ def test_concurrent_distinct_alarms_count_into_one_storm_window_exactly(stack: A
     assert len(incidents) == threshold - 1  # the rest went into one digest
     slot = table.get(pace_key(channel))  # one post per second per channel: each post took its own slot
     assert slot is not None and float(slot["next_at"]) >= began + threshold * settings.alarms.post_interval_s
+
+
+def test_a_change_while_the_first_message_is_posted_is_shown_once_it_is(stack: Any, clock: Clock) -> None:
+    """The OK arrives while the ALARM's message is still on its way to Slack: it is recorded on the incident (not
+    refused, not lost), and the poster edits the message to show it."""
+    import time
+
+    from devstack import latency
+    from devstack.alarm_events import alarm_message
+    from tests.support.alarm_helpers import alarm
+
+    invoke(sns_event([alarm_message(alarm("Warm-Up"), "ALARM", previous="OK", at=clock.at(), observed=812.0)]))
+    firing = alarm_message(alarm(), "ALARM", previous="OK", at=clock.at(), observed=812.0)
+    recovered = alarm_message(alarm(), "OK", previous="ALARM", at=clock.advance(minutes=1), observed=120.0)
+    results: dict[str, dict[str, Any]] = {}
+    latency.configure("slack=400ms")  # the post takes a while
+    try:
+        poster = threading.Thread(target=lambda: results.update(alarm=invoke(sns_event([firing]))))
+        poster.start()
+        time.sleep(0.2)  # the incident is claimed, its message not posted yet
+        results["ok"] = invoke(sns_event([recovered]))
+        poster.join()
+    finally:
+        latency.configure(None)
+
+    assert results["alarm"]["posted"] == 1 and results["ok"]["counted"] == 1
+    [message] = [m for m in top_level(stack) if "API-HighLatency-P95" in m.blocks[0]["text"]["text"]]
+    assert message.edited and "RESOLVED · API-HighLatency-P95" in message.blocks[0]["text"]["text"]
