@@ -49,7 +49,7 @@ def _definition(i: int) -> dict[str, Any]:
     }
 
 
-def storm_schedule(start: float, seed: int = 7) -> list[tuple[float, dict[str, Any], str, str, str, str]]:
+def storm_schedule(start: float, seed: int = 7) -> list[tuple[float, dict[str, Any], str, str, str, str, float]]:
     """(arrival, alarm, state, previous, shape, message id) × 1,000: every state change by each of the three paths
     (EventBridge and the alarm action a moment after SNS), and SNS redeliveries of some changes to make up 1,000."""
     rng = random.Random(seed)
@@ -69,11 +69,12 @@ def storm_schedule(start: float, seed: int = 7) -> list[tuple[float, dict[str, A
     for n, (at, definition, state, previous) in enumerate(changes):
         for k, shape in enumerate(SHAPES):
             message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"perfbot-storm-{n}-{shape}"))
-            schedule.append((at + k * rng.uniform(0, 0.5), definition, state, previous, shape, message_id))
+            arrival = at + k * rng.uniform(0, 0.5)  # the same change (same StateChangeTime), a moment later
+            schedule.append((arrival, definition, state, previous, shape, message_id, at))
     for n in rng.sample(range(len(changes)), NOTIFICATIONS - len(schedule)):  # SNS redeliveries (same message id)
         at, definition, state, previous = changes[n]
         message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"perfbot-storm-{n}-sns"))
-        schedule.append((at + rng.uniform(1, 5), definition, state, previous, "sns", message_id))
+        schedule.append((at + rng.uniform(1, 5), definition, state, previous, "sns", message_id, at))
     return sorted(schedule, key=lambda s: s[0])
 
 
@@ -135,7 +136,7 @@ def storm_worker(
         client(name, env.get("AWS_REGION")).meta.events.register("before-call", count_call)
     rss_after_import = peak_rss_mb()
     schedule = storm_schedule(start)
-    events = [storm_event(d, s, p, t, shape, mid) for (t, d, s, p, shape, mid) in schedule]
+    events = [storm_event(d, s, p, changed, shape, mid) for (_, d, s, p, shape, mid, changed) in schedule]
     totals: dict[str, int] = {}
     context = LambdaContext(function_name="perfbot-dev-alarms", memory_limit_in_mb=128)
     with ready.get_lock():
