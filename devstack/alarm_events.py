@@ -158,3 +158,118 @@ def sns_event(
             }
         )
     return {"Records": records}
+
+
+# --- the same state change as EventBridge and the Lambda alarm action send it ---------------------------------------
+def _eb_metric_stat(stat: dict[str, Any]) -> dict[str, Any]:
+    metric = stat["Metric"]
+    return {
+        "metric": {
+            "namespace": metric["Namespace"],
+            "name": metric["MetricName"],
+            "dimensions": {d["name"]: d["value"] for d in metric.get("Dimensions", [])},
+        },
+        "period": stat.get("Period", 0),
+        "stat": stat.get("Stat", ""),
+    }
+
+
+def _eb_metrics(trigger: dict[str, Any]) -> list[dict[str, Any]]:
+    if trigger.get("Metrics"):
+        out = []
+        for q in trigger["Metrics"]:
+            query: dict[str, Any] = {"id": q["Id"], "returnData": q.get("ReturnData", True)}
+            if q.get("Expression"):
+                query["expression"] = q["Expression"]
+            if q.get("Label"):
+                query["label"] = q["Label"]
+            if q.get("MetricStat"):
+                query["metricStat"] = _eb_metric_stat(q["MetricStat"])
+            out.append(query)
+        return out
+    stat = trigger.get("ExtendedStatistic") or str(trigger.get("Statistic", "")).title().replace("_", "")
+    single = {
+        "Metric": {k: trigger[k] for k in ("Namespace", "MetricName")} | {"Dimensions": trigger.get("Dimensions", [])},
+        "Period": trigger.get("Period", 0),
+        "Stat": stat,
+    }
+    return [
+        {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, trigger["MetricName"])),
+            "metricStat": _eb_metric_stat(single),
+            "returnData": True,
+        }
+    ]
+
+
+def _reason_data(message: dict[str, Any], observed: float | None) -> str | None:
+    trigger = message.get("Trigger")
+    if not trigger or trigger.get("Metrics") or observed is None:
+        return None
+    data = {
+        "version": "1.0",
+        "queryDate": message["StateChangeTime"],
+        "period": trigger.get("Period", 0),
+        "recentDatapoints": [observed],
+        "threshold": trigger.get("Threshold"),
+    }
+    return json.dumps(data)
+
+
+def alarm_data(message: dict[str, Any], observed: float | None = None) -> dict[str, Any]:
+    """The ``detail`` of EventBridge's "CloudWatch Alarm State Change" (= the alarm action's ``alarmData``) for the
+    state change an SNS-format CloudWatch ``message`` describes."""
+    state: dict[str, Any] = {
+        "value": message["NewStateValue"],
+        "reason": message.get("NewStateReason", ""),
+        "timestamp": message["StateChangeTime"],
+    }
+    reason_data = _reason_data(message, observed)
+    if reason_data:
+        state["reasonData"] = reason_data
+    configuration: dict[str, Any] = {}
+    if message.get("AlarmDescription"):
+        configuration["description"] = message["AlarmDescription"]
+    if message.get("AlarmRule"):
+        configuration["alarmRule"] = message["AlarmRule"]
+    else:
+        configuration["metrics"] = _eb_metrics(message["Trigger"])
+    detail: dict[str, Any] = {"alarmName": message["AlarmName"], "state": state, "configuration": configuration}
+    if message.get("OldStateValue"):
+        detail["previousState"] = {
+            "value": message["OldStateValue"],
+            "reason": "",
+            "timestamp": message["StateChangeTime"],
+        }
+    return detail
+
+
+def eventbridge_event(
+    message: dict[str, Any], *, observed: float | None = None, event_id: str | None = None
+) -> dict[str, Any]:
+    """What EventBridge delivers to the alarms function for the same state change as ``message``."""
+    arn = message["AlarmArn"]
+    return {
+        "version": "0",
+        "id": event_id or str(uuid.uuid4()),
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": message.get("AWSAccountId", ACCOUNT),
+        "time": message["StateChangeTime"][:19] + "Z",
+        "region": arn.split(":")[3],
+        "resources": [arn],
+        "detail": alarm_data(message, observed),
+    }
+
+
+def alarm_action_event(message: dict[str, Any], *, observed: float | None = None) -> dict[str, Any]:
+    """What CloudWatch sends when the alarm's action is the Lambda function itself, for the same state change."""
+    arn = message["AlarmArn"]
+    return {
+        "source": "aws.cloudwatch",
+        "alarmArn": arn,
+        "accountId": message.get("AWSAccountId", ACCOUNT),
+        "time": message["StateChangeTime"],
+        "region": arn.split(":")[3],
+        "alarmData": alarm_data(message, observed),
+    }

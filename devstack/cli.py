@@ -25,6 +25,11 @@ def add_commands(subparsers: Any) -> None:
         metavar="SERVICE:OPERATION=MODE[*N|*always][@SECONDS]",
         help="inject a fault (devstack/faults.py), e.g. slack:chat.update=error*always; more at /_devstack/faults",
     )
+    run.add_argument(
+        "--latency",
+        default="",
+        help="per-request delay around these medians, e.g. slack=100ms,aws=5ms (devstack/latency.py)",
+    )
     run.set_defaults(func=_devstack)
 
     simulate = subparsers.add_parser("simulate", help="create the simulated service with 24 h of metrics")
@@ -39,10 +44,13 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _devstack(args: argparse.Namespace) -> int:
+    from devstack import latency
     from devstack.faults import add_specs
     from devstack.stack import Devstack
 
     add_specs(args.fault)
+    latency.configure(args.latency or None)
+
     with Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack) as stack:
         for key, value in stack.env.items():
             print(f"{key}={value}", flush=True)

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.alarms.models import AlarmNotification, AlarmState, Severity
-from bot.aws.dynamodb import ConditionFailed, Table
+from bot.aws.dynamodb import Conditional, ConditionFailed, Table
 
 OPEN_INDEX_KEY = "incident#open"
 SEEN_CHANGES = 20  # gsi1pk of incidents the escalation task must look at
@@ -111,6 +111,13 @@ class IncidentStore:
     def get(self, alarm_name: str) -> Incident | None:
         item = self.table.get(self.key(alarm_name))
         return from_item(item) if item else None
+
+    def write(self, incident: Incident, now: float) -> Conditional:
+        """The conditional put ``save`` makes, for a transaction (the caller bumps ``version`` when it succeeds)."""
+        item = to_item(incident.model_copy(update={"version": incident.version + 1}), now + self.ttl_s)
+        if incident.version == 0:
+            return Conditional(item, "attribute_not_exists(pk)")
+        return Conditional(item, "version = :v", values={":v": incident.version})
 
     def save(self, incident: Incident, now: float) -> Incident:
         """Write if nobody else wrote since we read (version check); raises ConditionFailed otherwise."""

@@ -1,13 +1,16 @@
-"""Maintenance mode: `/perf maintenance on [duration] | off | status`, or the `System-Maintenance-Mode` alarm in ALARM.
+"""Maintenance mode: `/perf maintenance on [service] [duration] | off [service] | status`, or the
+`System-Maintenance-Mode` alarm in ALARM.
 
-While it is on, alarm notifications are recorded (``maintenance#global`` / ``suppressed#<window>#…``) instead of posted;
-when it ends — by command, by the alarm returning to OK, or by the duration running out — the suppressed
-notifications are summarised once (a conditional write makes sure only one process does it).
+While it is on — everywhere, or for one configured service's alarms — alarm notifications are recorded
+(``maintenance#global`` / ``suppressed#<window>#…``) instead of posted; when the last maintenance ends — by command, by
+the alarm returning to OK, or by the duration running out — the suppressed notifications are summarised once (a
+conditional write makes sure only one process does it). Who may switch it is the Slack side's business (approvers).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -41,10 +44,23 @@ class Maintenance(BaseModel):
     manual_until: float | None = None
     manual_by: str | None = None
     alarm_on: bool = False
+    services: dict[str, float] = Field(default_factory=dict)  # service name → until (maintenance of one service)
+    services_by: dict[str, str] = Field(default_factory=dict)
     started_at: float | None = None  # the suppression window (None: no maintenance in progress)
 
-    def active(self, now: float) -> bool:
+    def everywhere(self, now: float) -> bool:
         return self.alarm_on or bool(self.manual_until and self.manual_until > now)
+
+    def services_on(self, now: float) -> dict[str, float]:
+        return {name: until for name, until in self.services.items() if until > now}
+
+    def active(self, now: float) -> bool:
+        """Any maintenance at all (the suppression window stays open while one is on)."""
+        return self.everywhere(now) or bool(self.services_on(now))
+
+    def suppresses(self, service: str | None, now: float) -> bool:
+        """Whether an alarm of ``service`` (None: no configured service) is recorded instead of posted now."""
+        return self.everywhere(now) or (service is not None and self.services.get(service, 0.0) > now)
 
     def expired(self, now: float) -> bool:
         return self.started_at is not None and not self.active(now)
@@ -87,11 +103,20 @@ class MaintenanceStore:
             self.table.put(item, condition="started_at = :s", values={":s": previous.started_at})
 
     def start(
-        self, now: float, *, until: float | None = None, by: str | None = None, alarm: bool = False
+        self,
+        now: float,
+        *,
+        until: float | None = None,
+        by: str | None = None,
+        alarm: bool = False,
+        service: str | None = None,
     ) -> Maintenance:
         current = self.get()
-        state = current.model_copy()
-        if until is not None:
+        state = current.model_copy(deep=True)
+        if until is not None and service is not None:
+            state.services[service] = until
+            state.services_by[service] = by or ""
+        elif until is not None:
             state.manual_until, state.manual_by = until, by
         if alarm:
             state.alarm_on = True
@@ -101,13 +126,25 @@ class MaintenanceStore:
         return state
 
     def stop(
-        self, now: float, *, manual: bool = False, alarm: bool = False, ended_by: str, user: str | None = None
+        self,
+        now: float,
+        *,
+        manual: bool = False,
+        alarm: bool = False,
+        ended_by: str,
+        user: str | None = None,
+        service: str | None = None,
     ) -> MaintenanceSummary | None:
-        """Switch one source off; when nothing keeps maintenance on any more, close the window and summarise it."""
+        """Switch one source off (``manual``: the command's, everywhere or for ``service``); when nothing keeps
+        maintenance on any more, close the window and summarise it."""
         current = self.get()
-        state = current.model_copy()
-        if manual:
+        state = current.model_copy(deep=True)
+        if manual and service is not None:
+            state.services.pop(service, None)
+            state.services_by.pop(service, None)
+        elif manual:
             state.manual_until, state.manual_by = None, None
+            state.services, state.services_by = {}, {}
         if alarm:
             state.alarm_on = False
         return self._close_or_keep(current, state, now, ended_by, user)
@@ -135,10 +172,12 @@ class MaintenanceStore:
         return self.summary(window, now, ended_by).model_copy(update={"user": user})
 
     def record(self, n: AlarmNotification, started_at: float, now: float) -> None:
+        """One suppressed state change (keyed by the change itself: its twins by other paths and redeliveries
+        overwrite it, so the summary counts each change once)."""
         self.table.put(
             {
                 "pk": STATE_KEY["pk"],
-                "sk": f"suppressed#{started_at:.3f}#{now:.6f}#{n.message_id}",
+                "sk": f"suppressed#{started_at:.3f}#{n.alarm_name}#{n.change_key}",
                 "alarm_name": n.alarm_name,
                 "state": n.state,
                 "reason": n.reason[:500],
@@ -173,6 +212,7 @@ def status_fields(state: Maintenance, now: float) -> dict[str, Any]:
         "manual_until": state.manual_until if state.manual_until and state.manual_until > now else None,
         "manual_by": state.manual_by,
         "alarm_on": state.alarm_on,
+        "services": state.services_on(now),
         "started_at": state.started_at,
     }
 
@@ -181,22 +221,58 @@ class MaintenanceCommandError(ValueError):
     """Bad `/perf maintenance` arguments; the message is shown to the user."""
 
 
+MAX_ECHO = 40  # characters of the user's own words quoted back in an error (the rest is cut)
+
+
+def _quoted(word: str) -> str:
+    return word if len(word) <= MAX_ECHO else word[: MAX_ECHO - 1] + "…"
+
+
+@dataclass(frozen=True)
+class MaintenanceCommand:
+    verb: str  # on | off | status
+    service: str | None = None
+    seconds: float = DEFAULT_DURATION_S
+
+    @property
+    def changes_state(self) -> bool:
+        return self.verb in ("on", "off")
+
+
+def parse_command(args: list[str], services: list[str]) -> MaintenanceCommand:
+    """`on [service] [duration]` | `off [service]` | `status` (none: status); errors quote at most a few words."""
+    if not args:
+        return MaintenanceCommand("status")
+    verb, rest = args[0].lower(), args[1:]
+    if verb == "status" and not rest:
+        return MaintenanceCommand("status")
+    if verb not in ("on", "off") or len(rest) > (2 if verb == "on" else 1):
+        shown = " ".join(_quoted(a) for a in args[:3]) + (" …" if len(args) > 3 else "")
+        raise MaintenanceCommandError(f"unknown maintenance command `{shown}`")
+    service, seconds = None, float(DEFAULT_DURATION_S)
+    for word in rest:
+        if word in services and service is None:
+            service = word
+        elif verb == "on":
+            try:
+                seconds = parse_duration(word)
+            except DurationError as exc:
+                known = ", ".join(services) or "none configured"
+                raise MaintenanceCommandError(
+                    f"`{_quoted(word)}` is neither a service ({known}) nor a duration: {exc}"
+                ) from exc
+        else:
+            raise MaintenanceCommandError(f"`{_quoted(word)}` is not a configured service ({', '.join(services)})")
+    return MaintenanceCommand(verb, service, seconds)
+
+
 def run_command(
-    store: MaintenanceStore, args: list[str], user: str, now: float
+    store: MaintenanceStore, command: MaintenanceCommand, user: str, now: float
 ) -> tuple[Maintenance, MaintenanceSummary | None]:
-    """`on [duration]` | `off` | `status` → the state after the command and, when it ended maintenance, the summary."""
-    verb = args[0].lower() if args else "status"
-    if verb == "on":
-        if len(args) > 2:
-            raise MaintenanceCommandError("`on` takes at most one duration, e.g. `on 2h`")
-        try:
-            seconds = parse_duration(args[1]) if len(args) == 2 else DEFAULT_DURATION_S
-        except DurationError as exc:
-            raise MaintenanceCommandError(str(exc)) from exc
-        return store.start(now, until=now + seconds, by=user), None
-    if verb == "off" and len(args) == 1:
-        summary = store.stop(now, manual=True, ended_by="it was switched off", user=user)
+    """The state after the command and, when it ended the last maintenance, the summary."""
+    if command.verb == "on":
+        return store.start(now, until=now + command.seconds, by=user, service=command.service), None
+    if command.verb == "off":
+        summary = store.stop(now, manual=True, ended_by="it was switched off", user=user, service=command.service)
         return store.get(), summary
-    if verb == "status" and len(args) == 1:
-        return store.get(), None
-    raise MaintenanceCommandError(f"unknown maintenance command `{' '.join(args)}`")
+    return store.get(), None

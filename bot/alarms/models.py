@@ -1,4 +1,5 @@
-"""What perfbot knows about one alarm notification, whatever shape it arrived in (SNS or EventBridge).
+"""What perfbot knows about one alarm notification, whatever shape it arrived in (SNS, EventBridge or the
+Lambda alarm action).
 
 Single-metric, metric-math, anomaly-detection and composite alarms all become one :class:`AlarmNotification`;
 the pipeline, the reason builder and the renderer only ever see this model.
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 AlarmState = Literal["ALARM", "OK", "INSUFFICIENT_DATA"]
 AlarmKind = Literal["metric", "metric_math", "anomaly", "composite"]
-Source = Literal["sns", "eventbridge"]
+Source = Literal["sns", "eventbridge", "alarm_action"]
 Severity = Literal["critical", "warning", "info", "ok"]
 
 MAX_ALARM_NAME = 255  # CloudWatch's own limit: a longer name cannot come from a real alarm
@@ -56,7 +57,7 @@ class TriggeringChild(_Frozen):
 class AlarmNotification(_Frozen):
     """A CloudWatch alarm state change, source-independent."""
 
-    message_id: str  # SNS MessageId or EventBridge event id: the idempotency key
+    message_id: str  # SNS MessageId, EventBridge event id, or the alarm action's alarm ARN + state + time
     source: Source
     alarm_name: str = Field(max_length=MAX_ALARM_NAME, min_length=1)
     alarm_arn: str = ""
@@ -127,7 +128,7 @@ class AlarmNotification(_Frozen):
 class Outcome(_Frozen):
     """What the pipeline did with one notification: every notification ends in exactly one of these."""
 
-    action: Literal["posted", "threaded", "resolved", "flapping", "grouped", "suppressed", "counted"]
+    action: Literal["posted", "threaded", "resolved", "flapping", "grouped", "suppressed", "counted", "duplicate"]
     alarm_name: str
     channel: str = ""
     ts: str = ""

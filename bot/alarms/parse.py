@@ -1,4 +1,4 @@
-"""CloudWatch's two documented alarm payloads (validated by :mod:`bot.alarms.payloads`) → :class:`AlarmNotification`."""
+"""CloudWatch's three alarm payloads (validated by :mod:`bot.alarms.payloads`) → :class:`AlarmNotification`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.alarms.models import (
     TriggeringChild,
 )
 from bot.alarms.payloads import (
+    AlarmActionEvent,
     AlarmStateChangeDetail,
     CloudWatchAlarmMessage,
     EbMetricStat,
@@ -123,8 +124,40 @@ def from_sns_message(message_id: str, message: str, warnings: list[str]) -> Alar
     )
 
 
+def from_alarm_action(event: dict[str, Any], warnings: list[str]) -> AlarmNotification:
+    """The event CloudWatch sends when it invokes the function as the alarm's action (``alarmData``)."""
+    try:
+        raw = AlarmActionEvent.model_validate(event)
+    except ValidationError as exc:
+        raise BadAlarmMessage(_explain(exc)) from exc
+    if raw.source != "aws.cloudwatch":
+        raise BadAlarmMessage(f"unexpected source {raw.source[:40]!r}")
+    region, account = _arn_parts(raw.alarmArn)
+    state = raw.alarmData.get("state")
+    value, stamp = (state.get("value"), state.get("timestamp")) if isinstance(state, dict) else (None, None)
+    # no message id in this event: the alarm, its new state and the time of the change name it (a retry of the same
+    # invocation repeats all three)
+    message_id = f"alarm-action:{raw.alarmArn[-200:]}:{value}@{stamp}"
+    return from_eventbridge(
+        message_id,
+        raw.region or region,
+        raw.accountId or account,
+        [raw.alarmArn] if raw.alarmArn else [],
+        raw.alarmData,
+        warnings,
+        source="alarm_action",
+    )
+
+
 def from_eventbridge(
-    event_id: str, region: str, account: str, resources: list[str], detail: dict[str, Any], warnings: list[str]
+    event_id: str,
+    region: str,
+    account: str,
+    resources: list[str],
+    detail: dict[str, Any],
+    warnings: list[str],
+    *,
+    source: str = "eventbridge",
 ) -> AlarmNotification:
     try:
         raw = AlarmStateChangeDetail.model_validate(detail)
@@ -154,7 +187,7 @@ def from_eventbridge(
     threshold = (reason_data or {}).get("threshold")
     return _build(
         message_id=event_id,
-        source="eventbridge",
+        source=source,
         alarm_name=raw.alarmName,
         alarm_arn=resources[0] if resources else "",
         account=account,

@@ -5,6 +5,10 @@
   Dimensions come as ``[{"name": …, "value": …}]`` and statistics upper-case (``MAXIMUM``), timestamps as ``…+0000``.
 * EventBridge "CloudWatch Alarm State Change": ``detail.state`` / ``previousState`` / ``configuration`` (camelCase,
   dimensions as a mapping, ``reasonData`` a JSON string; no threshold in ``configuration``).
+* The Lambda alarm action (CloudWatch invoking the function itself): ``source: aws.cloudwatch``, ``alarmArn``,
+  ``accountId``, ``region``, ``time`` and ``alarmData`` — the same shape as the EventBridge ``detail``. (Powertools
+  models this event only as a data class, ``CloudWatchAlarmEvent``, not as a parser model; its sample events are in
+  tests/events/cloudWatchAlarmEvent*.json.)
 """
 
 from __future__ import annotations
@@ -27,11 +31,28 @@ def timestamp(value: Any) -> Any:
     return _OFFSET.sub(r"\1:\2", value) if isinstance(value, str) else value
 
 
+def _scalar(value: Any, what: str) -> str:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"dimension {what} must be a string")
+
+
 def _dimensions(value: Any) -> dict[str, str]:
+    """``{"name": value}`` (EventBridge) or ``[{"name": …, "value": …}]`` (SNS); anything else is a ValueError (so
+    pydantic reports it as a validation error of this record, never an exception out of the handler)."""
+    if value is None:
+        return {}
     if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items()}
-    pairs = value or []
-    return {str(d.get("name") or d.get("Name")): str(d.get("value") or d.get("Value")) for d in pairs}
+        return {_scalar(k, "name"): _scalar(v, "value") for k, v in value.items()}
+    if not isinstance(value, list):
+        raise ValueError("dimensions must be a list of name/value pairs or a mapping")
+    out = {}
+    for pair in value:
+        if not isinstance(pair, dict):
+            raise ValueError("each dimension must be an object with a name and a value")
+        name, val = pair.get("name", pair.get("Name")), pair.get("value", pair.get("Value"))
+        out[_scalar(name, "name")] = _scalar(val, "value")
+    return out
 
 
 def statistic(value: str | None) -> str:
@@ -150,3 +171,14 @@ class AlarmStateChangeDetail(_Raw):
     state: EbState
     previousState: EbState | None = None
     configuration: EbConfiguration = Field(default_factory=EbConfiguration)
+
+
+class AlarmActionEvent(_Raw):
+    """What CloudWatch sends when the alarm's action is this Lambda function."""
+
+    source: str
+    alarmArn: str = ""
+    accountId: str = ""
+    region: str = ""
+    time: AwsTime | None = None
+    alarmData: dict[str, Any]

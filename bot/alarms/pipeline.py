@@ -17,7 +17,7 @@ from bot.alarms.incidents import Incident, IncidentStore, from_item
 from bot.alarms.maintenance import STATE_KEY, Maintenance, MaintenanceStore, maintenance_from_item
 from bot.alarms.models import AlarmNotification, Outcome
 from bot.alarms.notifier import AlarmNotifier
-from bot.alarms.storm import StormStore, StormWindow
+from bot.alarms.storm import StormStore, StormWindow, pace_key, pace_write, prebook
 from bot.alarms.views import DigestView, IncidentView, MaintenanceView, Note, NoteKind, incident_view
 from bot.aws.dynamodb import ConditionFailed
 from bot.settings import Settings
@@ -25,8 +25,9 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 GraphSource = Callable[[AlarmNotification], bytes | None]
-StateRead = tuple[Incident | None, Maintenance, dict[str, Any] | None]  # incident, maintenance, storm window
-RACE_RETRIES = 3
+# incident, maintenance, the channel's storm window and pace slot ({} when absent)
+StateRead = tuple[Incident | None, Maintenance, dict[str, Any], dict[str, Any]]
+RACE_RETRIES = 8  # a lost race re-reads and decides again (in a storm, the channel's window and slot are contended)
 UNPOSTED_GRACE_S = 30
 BUSY = "the channel is backlogged: counted on the message instead of a thread note"
 
@@ -47,26 +48,30 @@ class AlarmPipeline:
         channel = self.route(n)
         if n.alarm_name == self.settings.alarms.maintenance_alarm:  # decides from its own read
             return self._maintenance_alarm(n, channel, now)
-        incident, maintenance, storm = state or self.read_state(n)  # state: read ahead by the caller, if it did
-        if maintenance.active(now):
+        incident, maintenance, storm, pace = state or self.read_state(n)  # state: read ahead by the caller, if it did
+        service = routing.service_of(n, self.settings)
+        if maintenance.suppresses(service.name if service else None, now):
             self.maintenance.record(n, maintenance.started_at or now, now)
+            self._show_quietly(incident, n, now)
             return Outcome(action="suppressed", alarm_name=n.alarm_name, channel=channel)
         if maintenance.expired(now):
             self._announce_end(self.maintenance.close_if_expired(now), now)
         for _ in range(RACE_RETRIES):
             try:
-                return self._decide(n, channel, now, incident, storm)
+                return self._decide(n, channel, now, incident, storm, pace)
             except ConditionFailed:
                 logger.info("incident_race_retry", extra={"alarm": n.alarm_name})
-                incident, storm = self.incidents.get(n.key), None
+                incident, _, storm, pace = self.read_state(n)
         raise ConditionFailed(f"incident {n.alarm_name} kept changing under us")
 
     def read_state(self, n: AlarmNotification) -> StateRead:
-        """One round trip (BatchGetItem): the incident, the maintenance state and the channel's storm window."""
-        keys = [IncidentStore.key(n.key), STATE_KEY, StormStore.key(self.route(n))]
-        incident_item, maintenance_item, storm_item = self.incidents.table.batch_get(keys)
+        """One round trip (BatchGetItem): the incident, the maintenance state, the channel's storm window and its
+        pace slot — everything the decision and the new incident's single transaction are conditional on."""
+        channel = self.route(n)
+        keys = [IncidentStore.key(n.key), STATE_KEY, StormStore.key(channel), pace_key(channel)]
+        incident_item, maintenance_item, storm_item, pace_item = self.incidents.table.batch_get(keys)
         incident = from_item(incident_item) if incident_item else None
-        return incident, maintenance_from_item(maintenance_item), storm_item or {}  # {}: read, no window yet
+        return incident, maintenance_from_item(maintenance_item), storm_item or {}, pace_item or {}
 
     def route(self, n: AlarmNotification) -> str:
         """The ID of the channel the alarm goes to (incidents, storm windows and pacing all key on the ID).
@@ -88,22 +93,49 @@ class AlarmPipeline:
 
     # -- decisions ----------------------------------------------------------------------------------------------
     def _decide(
-        self, n: AlarmNotification, channel: str, now: float, incident: Incident | None, storm: dict[str, Any] | None
+        self,
+        n: AlarmNotification,
+        channel: str,
+        now: float,
+        incident: Incident | None,
+        storm: dict[str, Any],
+        pace: dict[str, Any],
     ) -> Outcome:
         cfg = self.settings.alarms
         window_s = cfg.flapping_window_min * 60
         recent = incident is not None and (
             incident.is_open or (incident.resolved_at is not None and now - incident.resolved_at < window_s)
         )
-        if incident is not None and not incident.ts and now - incident.updated_at > UNPOSTED_GRACE_S:
-            recent = False  # claimed but never posted (the poster died): post it now
+        abandoned = incident is not None and not incident.ts and now - incident.updated_at > UNPOSTED_GRACE_S
+        if abandoned:
+            recent = False  # claimed but never posted (the poster died or failed): post it now
+        elif incident is not None and n.change_key in incident.seen:
+            # the same state change again: an SNS/Lambda redelivery, or its twin by another path (SNS, EventBridge,
+            # the alarm action) — known without a write, so a twin racing the post cannot disturb it
+            return Outcome(action="duplicate", alarm_name=n.alarm_name, channel=incident.channel, ts=incident.ts)
         if incident is None or not recent:
             if n.state == "OK":
                 return self._count(incident, n, channel, now, "recovery of an alarm with no open incident")
-            return self._open(n, channel, now, incident, storm)
+            return self._open(n, channel, now, incident, storm, pace)
         if not incident.ts:
-            return self._count(incident, n, channel, now, "its message is being posted right now", save=True)
+            # another state change while the incident's first message is being posted (in a storm it may wait for
+            # its channel slot): record it on the incident; the poster sees the newer version when it stores the
+            # message's ts and edits the message to show it
+            return self._note_while_posting(incident, n, channel, now)
         return self._change(incident, n, now)
+
+    def _note_while_posting(self, incident: Incident, n: AlarmNotification, channel: str, now: float) -> Outcome:
+        stale = incident.stale_reason(n)
+        if stale:
+            return self._count(None, n, channel, now, stale)
+        incident.last_change_at = n.changed_at.timestamp()
+        incident.notification = n.model_dump_json()
+        incident.record_state(n.state, n.changed_at.timestamp(), self.settings.alarms.flapping_window_min * 60)
+        if n.state != incident.state:
+            self._apply_state(incident, n, now)
+        incident.counted += 1
+        self.incidents.save(incident, now)  # ConditionFailed: re-read, decide again (the ts may be there by then)
+        return Outcome(action="counted", alarm_name=n.alarm_name, channel=channel, detail="shown once it is posted")
 
     def _change(self, incident: Incident, n: AlarmNotification, now: float) -> Outcome:
         """A notification for an incident that has a message: repeat, recovery, re-fire, flapping, silence."""
@@ -167,8 +199,17 @@ class AlarmPipeline:
                 incident.count += 1
 
     def _open(
-        self, n: AlarmNotification, channel: str, now: float, old: Incident | None, current: dict[str, Any] | None
+        self,
+        n: AlarmNotification,
+        channel: str,
+        now: float,
+        old: Incident | None,
+        storm: dict[str, Any],
+        pace: dict[str, Any],
     ) -> Outcome:
+        """A new incident: one transaction claims it, counts it into the channel's storm window and reserves its post
+        slot, each conditional on the state read — a racing twin or another container's post fails it as a whole
+        (nothing written), and the caller re-reads and decides again. Then the post, then one write of its ts."""
         cfg = self.settings.alarms
         incident = Incident(
             alarm_name=n.alarm_name,
@@ -185,20 +226,51 @@ class AlarmPipeline:
             seen=[n.change_key],
         )
         incident.record_state(n.state, n.changed_at.timestamp(), cfg.flapping_window_min * 60)
-        storm = self.storms.admit(channel, n.alarm_name, now, current)
-        if storm.grouped(cfg.storm_threshold):
-            return self._group(incident, n, storm, now)
-        self.incidents.save(incident, now)  # claim the incident before posting: a racing twin re-decides
+        window, window_write = self.storms.next_window(channel, n.alarm_name, now, storm)
+        writes = [self.incidents.write(incident, now), window_write]
+        grouped = window.grouped(cfg.storm_threshold)
+        slot = None
+        if not grouped:
+            slot, slot_write = pace_write(channel, now, pace, cfg.post_interval_s)
+            writes.append(slot_write)
+        self.incidents.table.put_all(writes)  # ConditionFailed: re-read, decide again
+        incident.version += 1
+        if grouped:
+            return self._group(incident, n, window, now)
+        prebook(channel, slot)
         try:
             incident.ts = self.notifier.post_incident(channel, self.view(incident, n, now))
         except Exception:
             incident.updated_at = 0.0  # mark the claim stale, so Lambda's retry posts instead of waiting for it
             self._save_quietly(incident, now)
             raise
+        finally:
+            prebook(channel, None)
         incident.last_edit_at = now
-        self._save_quietly(incident, now)
+        incident = self._store_ts(incident, now)
         self._attach_graph(incident, n)
         return Outcome(action="posted", alarm_name=n.alarm_name, channel=channel, ts=incident.ts)
+
+    def _store_ts(self, incident: Incident, now: float) -> Incident:
+        """Record the posted message's ts. Changes that arrived meanwhile were written onto the claimed incident:
+        merge the ts into that newer version and edit the message to show its state."""
+        for _ in range(RACE_RETRIES):
+            try:
+                return self.incidents.save(incident, now)
+            except ConditionFailed:
+                current = self.incidents.get(incident.alarm_name)
+                if current is None or (current.ts and current.ts != incident.ts):
+                    logger.warning("incident_changed_while_posting", extra={"alarm": incident.alarm_name})
+                    return incident
+                current.ts, current.last_edit_at = incident.ts, now
+                try:
+                    self.incidents.save(current, now)
+                except ConditionFailed:
+                    continue
+                self.notifier.update_incident(current.channel, current.ts, self.view(current, current.latest(), now))
+                return current
+        logger.warning("incident_ts_not_stored", extra={"alarm": incident.alarm_name})
+        return incident
 
     def _group(self, incident: Incident, n: AlarmNotification, storm: StormWindow, now: float) -> Outcome:
         cfg = self.settings.alarms
@@ -253,13 +325,12 @@ class AlarmPipeline:
         return Outcome(action="threaded", alarm_name=n.alarm_name, channel=incident.channel, ts=incident.ts)
 
     def _flapping(self, incident: Incident, n: AlarmNotification, now: float, *, announce: bool) -> Outcome:
-        """Edit the original instead of posting each change (at most one edit per note interval, except the first)."""
-        due = announce or now - incident.last_edit_at >= self.settings.alarms.repeat_note_interval_s
-        if due:
-            incident.last_edit_at = now
+        """Edit the original instead of posting each change. Every change is edited in (CloudWatch notifies on
+        transitions only, at most one per evaluation period): a skipped edit left the message showing an older state
+        — "resolved after 12 min" while the alarm was firing for the third time."""
+        incident.last_edit_at = now
         self.incidents.save(incident, now)
-        if due:
-            self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
+        self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
         if announce:
             note = Note(kind="flapping", alarm_name=n.alarm_name, count=incident.changes_in_window())
             self.notifier.post_note(incident.channel, incident.ts, note, optional=True)
@@ -276,7 +347,7 @@ class AlarmPipeline:
     # -- maintenance --------------------------------------------------------------------------------------------
     def _maintenance_alarm(self, n: AlarmNotification, channel: str, now: float) -> Outcome:
         if n.state == "ALARM":
-            was_active = self.maintenance.get().active(now)
+            was_active = self.maintenance.get().everywhere(now)
             state = self.maintenance.start(now, alarm=True)
             if was_active:
                 return Outcome(action="counted", alarm_name=n.alarm_name, channel=channel, detail="already on")
@@ -298,6 +369,27 @@ class AlarmPipeline:
         return self.notifier.post_maintenance(
             channel or self.notifier.channel_id(self.settings.slack.alarm_channel), view
         )
+
+    def _show_quietly(self, incident: Incident | None, n: AlarmNotification, now: float) -> None:
+        """During maintenance, a posted incident's message still shows its true state (an OK turns it green and
+        drops its buttons): an edit notifies nobody, and nothing new is posted."""
+        if incident is None or not incident.ts or incident.grouped or n.state == incident.state:
+            return
+        if incident.stale_reason(n):
+            return
+        incident.last_change_at = n.changed_at.timestamp()
+        incident.notification = n.model_dump_json()
+        incident.updated_at = incident.last_edit_at = now
+        incident.record_state(n.state, n.changed_at.timestamp(), self.settings.alarms.flapping_window_min * 60)
+        self._apply_state(incident, n, now)
+        if n.state == "OK":
+            incident.silenced_until_ok = False
+        try:
+            self.incidents.save(incident, now)
+        except ConditionFailed:  # someone changed it meanwhile: the next notification shows the state
+            logger.info("incident_changed_during_maintenance", extra={"alarm": n.alarm_name})
+            return
+        self.notifier.update_incident(incident.channel, incident.ts, self.view(incident, n, now))
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def _save_quietly(self, incident: Incident, now: float) -> None:

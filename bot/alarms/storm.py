@@ -13,13 +13,50 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.aws.dynamodb import ConditionFailed, Table
+from bot.aws.dynamodb import Conditional, ConditionFailed, Table
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 ACCOUNTED = {"posted", "threaded", "resolved", "flapping", "grouped", "suppressed", "counted", "duplicate"}
 DIGEST_LIST_LIMIT = 40  # alarm names kept on the digest item (the thread has every one of them)
+
+
+_booked = threading.local()
+
+
+def pace_key(channel: str) -> dict[str, str]:
+    return {"pk": f"pace#{channel}", "sk": "slot"}
+
+
+def prebook(channel: str, slot: float | None) -> None:
+    """The next non-optional post to ``channel`` from this thread uses ``slot``, already reserved in the state table
+    (by the incident's transaction), instead of reserving one itself; None forgets it."""
+    booked = getattr(_booked, "slots", None)
+    if booked is None:
+        booked = _booked.slots = {}
+    if slot is None:
+        booked.pop(channel, None)
+    else:
+        booked[channel] = slot
+
+
+def _take_prebooked(channel: str) -> float | None:
+    booked = getattr(_booked, "slots", None)
+    return booked.pop(channel, None) if booked else None
+
+
+def pace_write(
+    channel: str, now: float, current: dict[str, Any] | None, interval_s: float
+) -> tuple[float, Conditional]:
+    """The channel's next post slot from the pace item as read (``{}``/None: none yet), as a conditional put that
+    fails if anyone took a slot since the read."""
+    read = float(current["next_at"]) if current and "next_at" in current else None
+    slot = max(now, read if read is not None else now)
+    item = pace_key(channel) | {"next_at": slot + interval_s, "expires_at": int(now + 3600)}
+    if read is None:
+        return slot, Conditional(item, "attribute_not_exists(pk)")
+    return slot, Conditional(item, "next_at = :n", values={":n": read})
 
 
 class ChannelPacer:
@@ -46,6 +83,18 @@ class ChannelPacer:
 
     def wait(self, channel: str, *, optional: bool = False) -> bool:
         """Wait for the channel's next slot; False (nothing reserved) when an optional post should be skipped."""
+        booked = None if optional else _take_prebooked(channel)
+        with self._lock:
+            now = self.clock()
+            if booked is not None:  # reserved with the incident: no request of its own
+                slot = max(now, booked)
+                self._next[channel] = max(self._next.get(channel, 0.0), slot + self.interval_s)
+                if slot > now:
+                    self.waited_s += slot - now
+        if booked is not None:
+            if slot > now:
+                self.sleep(slot - now)
+            return True
         with self._lock:
             now = self.clock()
             limit = now + self.max_backlog_s if optional else None
@@ -84,7 +133,7 @@ class SharedChannelPacer(ChannelPacer):
         self.table = table
 
     def _shared_slot(self, channel: str, now: float, limit: float | None) -> float | None:
-        key = {"pk": f"pace#{channel}", "sk": "slot"}
+        key = pace_key(channel)
         busy_first = self._next.get(channel, 0.0) > now  # we posted here a moment ago: the channel is likely busy
         for _ in range(1 if limit is not None else 5):  # containers may swap between the calls; they settle quickly
             for busy in (busy_first, not busy_first):
@@ -138,6 +187,35 @@ class StormStore:
     @staticmethod
     def key(channel: str) -> dict[str, str]:
         return {"pk": f"storm#{channel}", "sk": "window"}
+
+    def next_window(
+        self, channel: str, alarm_name: str, now: float, current: dict[str, Any]
+    ) -> tuple[StormWindow, Conditional]:
+        """The channel's window with this new incident counted in, from the window item as read (``{}``: none), as a
+        conditional put for the incident's transaction: it fails if the window changed since the read."""
+        key = self.key(channel)
+        started = float(current.get("started_at", 0)) if current else None
+        if started is not None and started >= now - self.window_s:
+            alarms = [*list(current.get("alarms", [])), alarm_name][-DIGEST_LIST_LIMIT:]
+            item = dict(current) | {"count": int(current.get("count", 0)) + 1, "alarms": alarms}
+        else:
+            item = key | {"started_at": now, "count": 1, "alarms": [alarm_name], "expires_at": int(now + self.ttl_s)}
+        window = StormWindow(
+            channel=channel,
+            started_at=float(item["started_at"]),
+            count=int(item["count"]),
+            digest_ts=str(item.get("digest_ts", "")),
+            alarms=list(item["alarms"]),
+        )
+        if started is None:
+            return window, Conditional(item, "attribute_not_exists(pk)")
+        same = "started_at = :s AND #count = :c AND " + (
+            "digest_ts = :d" if current.get("digest_ts") else "attribute_not_exists(digest_ts)"
+        )
+        values = {":s": started, ":c": int(current.get("count", 0))}
+        if current.get("digest_ts"):
+            values[":d"] = current["digest_ts"]
+        return window, Conditional(item, same, names={"#count": "count"}, values=values)
 
     def admit(self, channel: str, alarm_name: str, now: float, current: dict[str, Any] | None = None) -> StormWindow:
         """Count a new incident into the channel's current window, opening a new window when the old one is over.

@@ -68,6 +68,8 @@ class MaintenanceView:
     by: str | None = None
     alarm_on: bool = False
     summary: MaintenanceSummary | None = None
+    services: dict[str, float] = field(default_factory=dict)  # service → until, maintenance of single services
+    usage: str = ""  # shown under the status when `/perf maintenance` came without a verb
 
 
 def incident_view(settings: Settings, incident: Incident, n: AlarmNotification, now: float) -> IncidentView:

@@ -23,6 +23,8 @@ Action = Literal[
     "verified",
     "undo_requested",
     "rolled_back",
+    "maintenance_on",  # alarm notifications muted (everywhere or for one service) by `/perf maintenance on`
+    "maintenance_off",
 ]
 GENESIS = "0" * 64  # prev_hash of the first event
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,16 @@ def from_dynamo(value: Any) -> Any:
     if isinstance(value, list):
         return [from_dynamo(v) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """One put of a transaction: the item and the condition it is written under."""
+
+    item: dict[str, Any]
+    condition: str
+    names: dict[str, str] | None = None
+    values: dict[str, Any] | None = None
 
 
 class Table:
@@ -109,6 +120,23 @@ class Table:
             ReturnValues="ALL_NEW",
         )
         return self._decode(answer.get("Attributes", {}))
+
+    def put_all(self, writes: list[Conditional]) -> None:
+        """Several conditional puts on this table as one TransactWriteItems (one round trip, all or nothing); raises
+        ConditionFailed when any condition fails (nothing is written then)."""
+        items = []
+        for w in writes:
+            put: dict[str, Any] = {
+                "TableName": self.name,
+                "Item": self._encode(w.item),
+                "ConditionExpression": w.condition,
+            }
+            if w.names:
+                put["ExpressionAttributeNames"] = w.names
+            if w.values:
+                put["ExpressionAttributeValues"] = self._encode(w.values)
+            items.append({"Put": put})
+        self._call("transact_write_items", TransactItems=items)
 
     def delete(self, key: dict[str, Any], *, condition: str | None = None) -> None:
         self._call("delete_item", TableName=self.name, Key=self._encode(key), ConditionExpression=condition)

@@ -91,6 +91,10 @@ def refused(reason: str) -> str:
     return f":lock: {reason}"
 
 
+def maintenance_not_allowed() -> str:
+    return ":lock: Only perfbot's configured approvers can switch maintenance mode; `/perf maintenance` shows it."
+
+
 def already_decided(state: str, by: str, at: str) -> str:
     """A click that lost the race: what the proposal is now, and who made it so."""
     who = mention(by)

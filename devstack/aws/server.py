@@ -107,11 +107,13 @@ def _server(host: str, port: int) -> BaseWSGIServer:
     """moto's dispatcher behind werkzeug's threaded server (as moto's ThreadedMotoServer), with keep-alive."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from devstack import latency
     from devstack.faults import aws_middleware
 
     from .keepalive import KeepAliveRequestHandler
 
-    app = aws_middleware(DomainDispatcherApplication(create_backend_app))  # devstack.faults: injected failures
+    # devstack.faults: injected failures; devstack.latency: the latency model
+    app = latency.middleware(aws_middleware(DomainDispatcherApplication(create_backend_app)), "aws")
     return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
 
 

@@ -1,5 +1,6 @@
-"""Chapter 3: the simulated incident fires API-HighLatency-P95 → one message with its graph; a repeat goes to the
-thread; Alice acknowledges; the recovery edits the original.
+"""Chapter 3: the simulated incident fires API-HighLatency-P95 → one message with its graph; Alice acknowledges; the
+recovery edits the original; a re-fire shortly after (OK → ALARM: CloudWatch notifies on transitions only) goes to the
+thread and the message counts it.
 
 moto never evaluates alarms, so the chapter plays CloudWatch: it reads the alarm definition and the incident's p95
 values from the embedded AWS, sets the alarm state there, and sends what CloudWatch → SNS → Lambda would send.
@@ -68,14 +69,6 @@ def run(stage: DemoStage) -> None:
     graphs = [f for f in stage.emu.files() if f.thread_ts == original.ts]
     stage.check(bool(graphs), "the alarm message has no graph in its thread")
 
-    stage.say("Five minutes later CloudWatch reports it again (still above the threshold)")
-    summary = _change(stage, definition, "ALARM", "ALARM", now - timedelta(minutes=9), second)
-    replies = stage.emu.replies(DEMO_CHANNEL, original.ts)
-    stage.check(
-        summary.get("threaded") == 1 and any("fired again" in r.text for r in replies),
-        f"the repeat did not go to the thread: {summary}",
-    )
-
     stage.say("Alice presses Acknowledge")
     response = stage.click("alarm_ack", ALARM, user=ALICE, message_ts=original.ts)
     stage.check(response.get("statusCode") == 200, f"the Acknowledge click answered {response.get('statusCode')}")
@@ -88,3 +81,13 @@ def run(stage: DemoStage) -> None:
         "the recovery did not edit the original message",
     )
     stage.check("Acknowledged by" in edited.plain_text(), "the message does not say who acknowledged it")
+
+    stage.say(f"A minute later the p95 is back at {second:.0f} ms: CloudWatch sends ALARM again (OK → ALARM)")
+    summary = _change(stage, definition, "ALARM", "OK", now - timedelta(minutes=1), second)
+    replies = stage.emu.replies(DEMO_CHANNEL, original.ts)
+    edited = next(m for m in stage.emu.messages(DEMO_CHANNEL) if m.ts == original.ts)
+    stage.check(
+        summary.get("threaded") == 1 and any("fired again" in r.text for r in replies),
+        f"the re-fire did not go to the thread: {summary}",
+    )
+    stage.check("Fired 2×" in edited.plain_text(), "the message does not count the re-fire")

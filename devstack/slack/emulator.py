@@ -40,12 +40,17 @@ class SlackEmulator:
         team_name: str = "perfbot-dev",
         clock: Callable[[], float] = time.time,
         scopes: Iterable[str] | None = None,
+        rate_clock: Callable[[], float] | None = None,
     ) -> None:
-        """``scopes``: the bot token's scopes; ``None`` reads ``infra/slack-app-manifest.yml`` (oauth_config)."""
+        """``scopes``: the bot token's scopes; ``None`` reads ``infra/slack-app-manifest.yml`` (oauth_config).
+        ``rate_clock``: the time Slack's rate limits count in (a benchmark running in simulated time passes its
+        clock, so a tier's per-minute allowance is per simulated minute); default: real time."""
         self.host = host
         self.port = port
         self.bot_token = bot_token
         self._store = Store(bot_token=bot_token, bot_name=bot_name, team_name=team_name, clock=clock)
+        if rate_clock is not None:
+            self._store.limiter.clock = rate_clock
         self._scopes = scopes_module.granted(scopes)
         self._store.granted = self._scopes
         self._dispatcher = Dispatcher(self._store)

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from devstack import faults
+from devstack import faults, latency
 from devstack.slack import membership
 from devstack.slack.api_chat import CHAT_METHODS
 from devstack.slack.api_conversations import CONVERSATION_METHODS
@@ -193,6 +193,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         dispatcher = self.server.dispatcher
         path, _, query = self.path.partition("?")
         auth = self.headers.get("Authorization", "")
+        if path.startswith("/api/"):
+            latency.delay("slack")  # the latency model (devstack/latency.py); no delay unless configured
         try:
             body = self._body()
             if path.startswith("/api/"):

@@ -58,28 +58,35 @@ def test_the_message_says_what_broke_in_words_with_numbers_and_links(stack: Any,
     assert values == {"API-HighLatency-P95"}  # buttons carry only the incident key
 
 
-def test_repeat_goes_to_the_thread_and_bumps_the_counter(stack: Any, clock: Clock) -> None:
+def test_a_re_fire_after_ok_goes_to_the_thread_and_bumps_the_counter(stack: Any, clock: Clock) -> None:
+    """CloudWatch notifies on transitions only: a repeat is ALARM → OK → ALARM within the incident window."""
     invoke(event(alarm(), "ALARM", clock.at()))
-    clock.advance(minutes=5)
-    summary = invoke(event(alarm(), "ALARM", clock.at(), previous="ALARM", observed=901.0))
+    invoke(event(alarm(), "OK", clock.advance(minutes=3), previous="ALARM", observed=120.0))
+    summary = invoke(event(alarm(), "ALARM", clock.advance(minutes=2), previous="OK", observed=901.0))
 
     assert summary["threaded"] == 1
     [message] = top_level(stack)
-    assert "Fired 2×" in message.plain_text()
+    assert "Fired 2×" in message.plain_text() and "Resolved after" not in message.plain_text()
+    assert "ALARM · API-HighLatency-P95" in message.blocks[0]["text"]["text"]
     notes = [r.text for r in stack.slack.replies(CHANNEL, message.ts) if r.ts != message.ts]
-    assert any("fired again (2×)" in n and "901 ms" in n for n in notes)
+    assert any("fired again" in n and "901 ms" in n for n in notes)
 
 
-def test_repeats_within_the_note_interval_are_counted_not_posted(stack: Any, clock: Clock) -> None:
-    invoke(event(alarm(), "ALARM", clock.at()))
-    posts_before = stack.slack.calls["chat.postMessage"]
-    clock.advance(seconds=70)
-    first = invoke(event(alarm(), "ALARM", clock.at(), previous="ALARM"))
-    clock.advance(seconds=5)
-    second = invoke(event(alarm(), "ALARM", clock.at(), previous="ALARM"))
+def test_flapping_counts_every_firing_and_shows_the_latest_state(stack: Any, clock: Clock) -> None:
+    """Three ALARMs between 14:10 and 14:30 (OKs between): the message says fired 3× since the first, in ALARM."""
+    start = clock.at()
+    changes = [("OK", 12), ("ALARM", 2), ("OK", 2), ("ALARM", 0.5)]  # minutes after the previous change
+    invoke(event(alarm(), "ALARM", start))
+    previous = "ALARM"
+    for state, minutes in changes:
+        invoke(event(alarm(), state, clock.advance(minutes=minutes), previous=previous))
+        previous = state
 
-    assert first["threaded"] == 1 and second["counted"] == 1
-    assert stack.slack.calls["chat.postMessage"] == posts_before + 1
+    [message] = top_level(stack)
+    text = message.plain_text()
+    assert "Fired 3×" in text and "Resolved after" not in text and "Flapping" in text
+    assert message.blocks[0]["text"]["text"] == ":red_circle: FLAPPING · API-HighLatency-P95"
+    assert [b for b in message.blocks if b["type"] == "actions"]  # firing again: the buttons are back
 
 
 def test_recovery_edits_the_original_and_notes_it_in_the_thread(stack: Any, clock: Clock) -> None:

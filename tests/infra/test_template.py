@@ -379,6 +379,17 @@ def test_only_cloudwatch_alarms_of_this_account_publish_to_the_topic(template: d
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
 
 
+def test_only_cloudwatch_alarms_of_this_account_may_invoke_the_alarms_function(template: dict[str, Any]) -> None:
+    assert template["Resources"]["AlarmsInvokedByCloudWatchAlarms"]["Type"] == "AWS::Lambda::Permission"
+    props = _resource(template, "AlarmsInvokedByCloudWatchAlarms")
+    assert props["FunctionName"] == {"Fn::GetAtt": ["AlarmsLambdaFunction", "Arn"]}
+    assert props["Principal"] == "lambda.alarms.cloudwatch.amazonaws.com" and props["Action"] == "lambda:InvokeFunction"
+    assert props["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert props["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
+    }
+
+
 # ----------------------------------------------------------------------------------------------- monitoring stack
 
 
@@ -395,9 +406,8 @@ def test_monitoring_stack_has_the_guides_alarms_and_notifies_the_topic() -> None
         "Smart-Performance-Alert",
         "Predictive-Scaling-Trigger",
     }
-    for props in alarms.values():
-        assert props["AlarmActions"] == [{"Ref": "AlertsTopicArn"}]
-        assert props["OKActions"] == [{"Ref": "AlertsTopicArn"}]
+    for props in alarms.values():  # perfbot's topic or its alarms function (the direct alarm action)
+        assert props["AlarmActions"] == props["OKActions"] == [{"Ref": "AlarmActionArn"}]
     assert alarms["API-HighLatency-P95"]["ExtendedStatistic"] == "p95"
     assert alarms["API-HighLatency-P95"]["Threshold"] == 500
     rule = " ".join(alarms["Smart-Performance-Alert"]["AlarmRule"]["Fn::Sub"].split())

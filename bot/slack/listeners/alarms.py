@@ -7,7 +7,7 @@ the pipeline are imported inside the lazy functions. Button values carry only th
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, Respond
 
@@ -15,6 +15,10 @@ from bot.slack import messages
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
 from bot.slack.errors import guarded
 from bot.slack.listeners.acks import ack_at_once
+
+if TYPE_CHECKING:
+    from bot.alarms.maintenance import Maintenance, MaintenanceCommand
+    from bot.audit import Action
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +62,14 @@ def silence_until_ok(body: dict[str, Any], respond: Respond) -> None:
     _act(body, respond, lambda p, key, user: silence(p, key, user, until_ok=True))
 
 
+MAINTENANCE_USAGE = "/perf maintenance on [service] [duration] | off [service] | status"
+
+
 @subcommand(
     "maintenance",
-    usage="/perf maintenance on [duration] | off | status",
-    summary="pause alarm notifications for planned work (default 1 h); a summary follows when it ends",
+    usage=MAINTENANCE_USAGE,
+    summary="pause alarm notifications for planned work, everywhere or for one service (approvers; default 1 h); "
+    "a summary follows when it ends",
 )
 def maintenance(inv: Invocation) -> Reply:
     from bot.alarms import maintenance as mode
@@ -70,22 +78,61 @@ def maintenance(inv: Invocation) -> Reply:
     from bot.settings import get_settings
     from bot.slack.render.alarms import maintenance_message
 
-    store = stores(get_settings())[1]
+    settings = get_settings()
+    store = stores(settings)[1]
     at = now()
     try:
-        state, summary = mode.run_command(store, inv.args, inv.user_id, at)
+        command = mode.parse_command(inv.args, [s.name for s in settings.services])
     except mode.MaintenanceCommandError as exc:
         raise UsageError(str(exc)) from exc
+    if command.changes_state:
+        _authorize_maintenance(inv, command)
+    state, summary = mode.run_command(store, command, inv.user_id, at)
+    if command.changes_state:
+        _audit_maintenance(inv, command, state)
     view = MaintenanceView(
         now=at,
         active=state.active(at),
-        until=state.manual_until,
+        until=state.manual_until if state.everywhere(at) else None,
         by=state.manual_by,
         alarm_on=state.alarm_on,
         summary=summary,
+        services=state.services_on(at),
+        usage=MAINTENANCE_USAGE if not inv.args else "",
     )
     text, blocks = maintenance_message(view)
     return Reply(text=text, blocks=blocks)
+
+
+def _authorize_maintenance(inv: Invocation, command: MaintenanceCommand) -> None:
+    """Muting alarms is the approvers' call (perfbot.yml ``approvers``: users and user groups); a refusal is audited."""
+    from bot.changes.authorize import is_approver
+    from bot.settings import get_settings
+    from bot.slack.app import slack_client
+    from bot.slack.listeners.changes import _directory_of
+
+    if is_approver(inv.user_id, get_settings(), _directory_of(slack_client())):
+        return
+    _audit(inv, "refused", command, detail="not an approver")
+    raise UsageError(messages.maintenance_not_allowed())
+
+
+def _audit_maintenance(inv: Invocation, command: MaintenanceCommand, state: Maintenance) -> None:
+    until = state.services.get(command.service) if command.service else state.manual_until
+    after = {"maintenance": command.verb, "until": until if command.verb == "on" else None}
+    _audit(inv, "maintenance_on" if command.verb == "on" else "maintenance_off", command, after=after)
+
+
+def _audit(inv: Invocation, action: Action, command: MaintenanceCommand, **fields: Any) -> None:
+    """Recorded like a change: who, where, which scope, with the chain's guarantees (bot.audit)."""
+    from bot.audit import AuditEvent, audit_log
+
+    scope = f"maintenance:{command.service or 'all alarms'}"
+    audit_log().append(
+        AuditEvent(
+            action=action, actor=inv.user_id, kind="maintenance", resource=scope, channel=inv.channel_id, **fields
+        )
+    )
 
 
 def register(app: App) -> None:

@@ -205,8 +205,23 @@ def digest_message(view: DigestView) -> tuple[str, list[Block]]:
     return fallback(f"Alarm storm: {view.count} alarms grouped in one message"), blocks
 
 
+def _notifications(count: int) -> str:
+    """``1 notification was`` / ``4 notifications were``."""
+    return f"{count} notification was" if count == 1 else f"{count} notifications were"
+
+
 def maintenance_message(view: MaintenanceView) -> tuple[str, list[Block]]:
+    text, blocks = _maintenance_message(view)
+    if view.usage:
+        blocks = [*blocks, context(f"Usage: `{escape(view.usage)}`")]
+    return text, blocks
+
+
+def _maintenance_message(view: MaintenanceView) -> tuple[str, list[Block]]:
     if view.summary is None:
+        scoped = [
+            f"*{escape(name)}* until {slack_date(until, '{time}')}" for name, until in sorted(view.services.items())
+        ]
         if not view.active:
             return "Maintenance mode is off.", [section(":large_green_circle: Maintenance mode is *off*.")]
         sources = []
@@ -214,11 +229,20 @@ def maintenance_message(view: MaintenanceView) -> tuple[str, list[Block]]:
             sources.append(f"until {slack_date(view.until, '{time}')} (set by {mention(view.by)})")
         if view.alarm_on:
             sources.append("while the maintenance alarm is in ALARM")
+        if not sources:  # only single services are in maintenance
+            text = (
+                f":construction: Maintenance mode is *on* for {', '.join(scoped)}: their alarm notifications are "
+                "recorded, not posted, and summarised when maintenance ends. Other alarms are posted as usual."
+            )
+            return "Maintenance mode is on for some services.", [section(text)]
         text = (
             f":construction: Maintenance mode is *on* {' and '.join(sources)}: alarm notifications are recorded, "
             "not posted, and summarised when it ends."
         )
-        return "Maintenance mode is on.", [section(text)]
+        blocks = [section(text)]
+        if scoped:
+            blocks.append(context(f"Also in maintenance: {', '.join(scoped)}"))
+        return "Maintenance mode is on.", blocks
     summary = view.summary
     minutes = max(0, round((summary.ended_at - summary.started_at) / 60))
     lines = [
@@ -230,9 +254,7 @@ def maintenance_message(view: MaintenanceView) -> tuple[str, list[Block]]:
         header(":construction: Maintenance ended"),
         section(
             f"Ended because {escape(summary.ended_by)}{' by ' + mention(summary.user) if summary.user else ''} "
-            f"after {minutes} min. "
-            f"{summary.total} notification{'s' if summary.total != 1 else ''} were suppressed meanwhile"
-            + (":" if lines else ".")
+            f"after {minutes} min. {_notifications(summary.total)} suppressed meanwhile" + (":" if lines else ".")
         ),
     ]
     if lines:
@@ -240,4 +262,4 @@ def maintenance_message(view: MaintenanceView) -> tuple[str, list[Block]]:
     still = [a.alarm_name for a in summary.alarms if a.last_state == "ALARM"]
     if still:
         blocks.append(context(f":red_circle: Still in ALARM at last notice: {escape(', '.join(still))}"))
-    return fallback(f"Maintenance ended: {summary.total} notifications suppressed"), blocks
+    return fallback(f"Maintenance ended: {_notifications(summary.total)} suppressed"), blocks
