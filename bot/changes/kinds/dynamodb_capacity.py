@@ -25,6 +25,7 @@ MAX_DECREASES_PER_DAY = 27
 HOT = 0.8  # the guide's utilisation threshold
 GROWTH = 1.5  # the guide's factor
 IDLE = 0.2  # below 20 % peak utilisation the table pays for five times what it uses
+HOT_KEY_UTILIZATION = 0.5  # throttles while peak use stays below half the capacity: one partition key is hot
 DIMENSIONS = {"read_units": "dynamodb:table:ReadCapacityUnits", "write_units": "dynamodb:table:WriteCapacityUnits"}
 
 
@@ -58,8 +59,31 @@ def _size(units: int, peak: float | None, throttles: float, factor: float) -> tu
     return units, ""
 
 
+def hot_partition(table: TableInputs, ctx: RuleContext) -> bool:
+    """Throttles while the table as a whole uses little of its capacity: a hot partition key, which more capacity
+    does not fix (each partition has its own ceiling). Said as a note; no capacity change is proposed."""
+    for label, throttles, peak, units in (
+        ("reads", table.read_throttles, table.consumed_read_peak, table.read_units),
+        ("writes", table.write_throttles, table.consumed_write_peak, table.write_units),
+    ):
+        if throttles <= 0 or peak is None:
+            continue
+        if table.provisioned and units > 0 and peak / units >= HOT_KEY_UTILIZATION:
+            continue
+        use = (
+            f"peak use {peak:.1f} of {units} units/s" if table.provisioned else f"peak use {peak:.1f} units/s on-demand"
+        )
+        ctx.note(
+            f"{table.name}: {throttles:,.0f} throttled {label} over the {ctx.window} while {use} — a hot partition "
+            "key, not a capacity shortage; more capacity would not help. Spread the key (write sharding) or cache it; "
+            "CloudWatch Contributor Insights on the table shows the most accessed keys."
+        )
+        return True
+    return False
+
+
 def capacity_rule(table: TableInputs, ctx: RuleContext) -> Recommendation | None:
-    if not table.provisioned:
+    if hot_partition(table, ctx) or not table.provisioned:
         return None
     factor = ctx.max_step.dynamodb_capacity_factor
     reads, read_why = _size(table.read_units, table.consumed_read_peak, table.read_throttles, factor)
@@ -89,11 +113,12 @@ def capacity_rule(table: TableInputs, ctx: RuleContext) -> Recommendation | None
         target=table.name,
         current={"read_units": table.read_units, "write_units": table.write_units},
         proposed={"read_units": reads, "write_units": writes},
-        rationale=f"{table.name}: {'; '.join(parts)}. {rule}",
+        rationale=f"{table.name}, over the {ctx.window}: {'; '.join(parts)}. {rule}",
         impact=Impact(
             p95_ms_delta=None,
             monthly_cost_delta_usd=round(cost, 2),
-            summary=(f"no more throttling ({throttled:,.0f} throttled requests), " if throttled else "") + usd(cost),
+            summary=(f"no more throttling ({throttled:,.0f} throttled requests), " if throttled else "")
+            + f"{usd(cost)} (net bill change)",
         ),
         confidence=0.8 if not decreasing else 0.7,
     )
