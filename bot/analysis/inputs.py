@@ -145,6 +145,7 @@ class TableInputs:
     read_throttles: float = 0.0
     write_throttles: float = 0.0
     latency_avg_ms: float | None = None  # SuccessfulRequestLatency Average: DynamoDB vends no percentiles of it
+    latency_avg_typical_ms: float | None = None  # the same, median of the window's hours
     latency_operations: tuple[str, ...] = ()  # AWS publishes that latency per TableName + Operation only
 
     @property

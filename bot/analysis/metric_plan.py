@@ -242,4 +242,5 @@ class MetricPlan:
             read_throttles=sum(_values(series, f"d{k}_rthr")),
             write_throttles=sum(_values(series, f"d{k}_wthr")),
             latency_avg_ms=_last(_values(series, f"d{k}_lavg")),
+            latency_avg_typical_ms=_median(_values(series, f"d{k}_lavg")),
         )

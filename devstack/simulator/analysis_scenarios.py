@@ -122,6 +122,7 @@ CORPUS: tuple[AnalysisScenario, ...] = (
             trough_qps=3.0,
         ),
         forbidden=(ANY_MEMORY, ANY_PC, ANY_CACHE, ANY_THROTTLING),
+        tolerated=(BREAKER,),  # 3 rps typical: the adaptive rule's low-traffic threshold
     ),
     # -- Lambda memory ---------------------------------------------------------------------------------------
     AnalysisScenario(
@@ -195,7 +196,7 @@ CORPUS: tuple[AnalysisScenario, ...] = (
             insights=False,
         ),
         forbidden=(up(MEMORY, "memory_mb"),),
-        tolerated=(CAPACITY,),
+        tolerated=(CAPACITY, CACHE),
         note="Lambda Insights is off",
     ),
     AnalysisScenario(
@@ -207,7 +208,7 @@ CORPUS: tuple[AnalysisScenario, ...] = (
             memory_used_mb=120.0,
         ),
         forbidden=(up(MEMORY, "memory_mb"),),
-        tolerated=(CAPACITY, MEMORY, PC),
+        tolerated=(CAPACITY, MEMORY, PC, CACHE),
     ),
     # -- provisioned concurrency -----------------------------------------------------------------------------
     AnalysisScenario(
@@ -249,7 +250,7 @@ CORPUS: tuple[AnalysisScenario, ...] = (
             init_duration_ms=900.0,
         ),
         forbidden=(up(PC, "units"),),
-        tolerated=(BREAKER,),
+        tolerated=(BREAKER, CACHE, MEMORY),
         note="would not pay",
     ),
     AnalysisScenario(

@@ -10,7 +10,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from bot.analysis.estimates import apigw_cache_cost, cached_p95, impact_summary, invocation_cost, pct, per_month, usd
+from bot.analysis.estimates import (
+    apigw_cache_cost,
+    cached_p95,
+    impact_summary,
+    init_cost,
+    invocation_cost,
+    pct,
+    per_month,
+    usd,
+)
 from bot.analysis.inputs import ApiInputs, ServiceInputs
 from bot.analysis.models import Impact, Recommendation, Risk, Values
 from bot.analysis.rule_context import RuleContext
@@ -77,9 +86,10 @@ def _backend_cost(inputs: ServiceInputs, ctx: RuleContext) -> float:
     cost = 0.0
     for fn in inputs.lambdas:
         share = fn.invocations / api.requests if api is not None and api.requests > 0 else 1.0
-        cost += min(1.0, share) * invocation_cost(
-            fn.memory_mb, fn.duration_avg_ms or 0.0, ctx.lambda_prices(fn.architecture)
-        )
+        prices = ctx.lambda_prices(fn.architecture)
+        cost += min(1.0, share) * invocation_cost(fn.memory_mb, fn.duration_avg_ms or 0.0, prices)
+        if fn.cold_start_share is not None and fn.init_duration_avg_ms is not None:  # fewer invocations, fewer inits
+            cost += min(1.0, share) * init_cost(fn.cold_start_share, fn.init_duration_avg_ms, fn.memory_mb, prices)
     for table in inputs.tables:
         if not table.provisioned and api is not None and api.requests > 0:
             reads = (table.consumed_read_avg or 0.0) * ctx.window_h * 3600 / api.requests

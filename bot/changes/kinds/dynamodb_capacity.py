@@ -9,8 +9,9 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.analysis.estimates import dynamodb_capacity_cost, pct, usd
-from bot.analysis.inputs import ServiceInputs, TableInputs
+from bot.analysis.estimates import dynamodb_capacity_cost, pct, per_month, usd
+from bot.analysis.inputs import LambdaInputs, ServiceInputs, TableInputs
+from bot.analysis.prices import lambda_prices
 from bot.analysis.models import Impact, Recommendation, Risk, Values
 from bot.analysis.rule_context import RuleContext
 from bot.aws.cloudwatch import MetricQuery
@@ -82,7 +83,20 @@ def hot_partition(table: TableInputs, ctx: RuleContext) -> bool:
     return False
 
 
-def capacity_rule(table: TableInputs, ctx: RuleContext) -> Recommendation | None:
+RETRY_ROUND_TRIPS = 2  # a throttled request is retried by the SDK: backoff plus another call, billed Lambda time
+
+
+def _retry_cost(throttled_month: float, table: TableInputs, functions: list[LambdaInputs]) -> float:
+    """Lambda time spent retrying throttled requests (about two more round trips each), at each function's price."""
+    wait_ms = RETRY_ROUND_TRIPS * (table.latency_avg_typical_ms or 0.0)
+    return sum(
+        throttled_month * wait_ms / 1000 * fn.memory_mb / 1024 * lambda_prices("", fn.architecture).gb_second
+        for fn in functions[:1]
+    )
+
+
+def capacity_rule(table: TableInputs, ctx: RuleContext, functions: list[LambdaInputs] | None = None) -> Recommendation | None:
+    functions = functions or []
     if hot_partition(table, ctx) or not table.provisioned:
         return None
     factor = ctx.max_step.dynamodb_capacity_factor
@@ -103,6 +117,8 @@ def capacity_rule(table: TableInputs, ctx: RuleContext) -> Recommendation | None
         table.read_units, table.write_units, ctx.pricing
     )
     throttled = table.read_throttles + table.write_throttles
+    if throttled and reads >= table.read_units and writes >= table.write_units:
+        cost -= _retry_cost(per_month(throttled, ctx.window_h), table, functions)
     rule = (
         f"Sized at {GROWTH}× the peak 5-minute consumption; above {pct(HOT)} utilisation or any throttling the "
         f"table grows, below {pct(IDLE)} it shrinks."
@@ -182,7 +198,7 @@ class DynamoDbCapacity(ChangeKind[CapacityValues]):
         }
 
     def rules(self, inputs: ServiceInputs, ctx: RuleContext) -> list[Recommendation]:
-        return [rec for table in inputs.tables if (rec := capacity_rule(table, ctx)) is not None]
+        return [rec for table in inputs.tables if (rec := capacity_rule(table, ctx, inputs.lambdas)) is not None]
 
     def check_live(self, target: str, proposed: CapacityValues, inputs: ServiceInputs) -> None:
         table = next(t for t in inputs.tables if t.name == target)
