@@ -99,7 +99,8 @@ def _stage_throttled(api: ApiInputs, series: dict[str, Series]) -> tuple[float, 
     if api.throttle_rate is None or counts is None or errors is None:
         return 0.0, 0
     by_minute = dict(zip(errors.timestamps, errors.values, strict=True))
-    at_limit, calm = [], []
+    at_limit: list[tuple[float, float]] = []
+    calm: list[tuple[float, float]] = []
     for at, n in zip(counts.timestamps, counts.values, strict=True):
         (at_limit if n / MINUTE >= api.throttle_rate * AT_LIMIT else calm).append((n, by_minute.get(at, 0.0)))
     usual = sum(e for _, e in calm) / sum(n for n, _ in calm) if sum(n for n, _ in calm) > 0 else 0.0

@@ -99,6 +99,20 @@ def _index(scenario: Scenario, minutes: Iterable[Minute], names: MetricNames) ->
     return index
 
 
+def _percentile(values: list[tuple[float, float]], p: float) -> float | None:
+    """Nearest rank over (value, count) — the definition the embedded CloudWatch uses."""
+    if not values:
+        return None  # aggregates only (DynamoDB latency): CloudWatch vends no percentiles
+    ordered = sorted(values)
+    rank = math.ceil(p / 100 * sum(c for _, c in ordered) - 1e-9)
+    seen = 0.0
+    for v, c in ordered:
+        seen += c
+        if seen >= rank:
+            return v
+    return ordered[-1][0]
+
+
 def _stats(entries: list[dict[str, Any]], stat: str) -> float | None:
     values: list[tuple[float, float]] = []  # (value, count) for percentiles
     total = count = 0.0
@@ -131,16 +145,7 @@ def _stats(entries: list[dict[str, Any]], stat: str) -> float | None:
     if stat == "Maximum":
         return highest
     if stat.startswith("p"):
-        if not values:
-            return None  # aggregates only (DynamoDB latency): CloudWatch vends no percentiles
-        ordered = sorted(values)
-        rank = math.ceil(float(stat[1:]) / 100 * sum(c for _, c in ordered) - 1e-9)
-        seen = 0.0
-        for v, c in ordered:
-            seen += c
-            if seen >= rank:
-                return v
-        return ordered[-1][0]
+        return _percentile(values, float(stat[1:]))
     raise ValueError(f"statistic {stat!r} is not simulated")
 
 

@@ -149,9 +149,8 @@ def main() -> None:
         ]
         print(f"{o.name}: {[(r.kind, r.proposed) for r in o.recommendations]} {' '.join(f for f in flags if f)}")
         for e in o.estimates:
-            print(
-                f"    {e[0]}: estimate {e[1]} truth {e[2] if e[2] is None else round(e[2], 2)} {'ok' if e[3] else 'OUT'}"
-            )
+            truth = e[2] if e[2] is None else round(e[2], 2)
+            print(f"    {e[0]}: estimate {e[1]} truth {truth} {'ok' if e[3] else 'OUT'}")
     print("\n".join(quality.lines()))
 
 

@@ -10,7 +10,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.analysis.estimates import impact_summary, invocation_cost, pct, per_month
-from bot.analysis.inputs import ApiInputs, LambdaInputs, ServiceInputs, TableInputs
+from bot.analysis.inputs import LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.models import Impact, Recommendation, Risk, Values
 from bot.analysis.rule_context import RuleContext
 from bot.aws.cloudwatch import MetricQuery

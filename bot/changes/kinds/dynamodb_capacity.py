@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.analysis.estimates import dynamodb_capacity_cost, pct, per_month, usd
 from bot.analysis.inputs import LambdaInputs, ServiceInputs, TableInputs
-from bot.analysis.prices import lambda_prices
 from bot.analysis.models import Impact, Recommendation, Risk, Values
+from bot.analysis.prices import lambda_prices
 from bot.analysis.rule_context import RuleContext
 from bot.aws.cloudwatch import MetricQuery
 from bot.aws.dynamodb_admin import DynamoDbAdmin
@@ -95,7 +95,9 @@ def _retry_cost(throttled_month: float, table: TableInputs, functions: list[Lamb
     )
 
 
-def capacity_rule(table: TableInputs, ctx: RuleContext, functions: list[LambdaInputs] | None = None) -> Recommendation | None:
+def capacity_rule(
+    table: TableInputs, ctx: RuleContext, functions: list[LambdaInputs] | None = None
+) -> Recommendation | None:
     functions = functions or []
     if hot_partition(table, ctx) or not table.provisioned:
         return None

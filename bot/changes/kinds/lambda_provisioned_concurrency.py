@@ -101,7 +101,9 @@ def _cold_starts_unmeasured(fn: LambdaInputs, ctx: RuleContext) -> None:
         )
 
 
-def provisioned_concurrency_rule(fn: LambdaInputs, api: ApiInputs | None, ctx: RuleContext) -> Recommendation | None:
+def provisioned_concurrency_rule(  # noqa: PLR0911 — each early return is a reason to stay silent
+    fn: LambdaInputs, api: ApiInputs | None, ctx: RuleContext
+) -> Recommendation | None:
     current = fn.provisioned_units or 0
     if current and (down := _over_provisioned(fn, ctx, current)) is not None:
         return down

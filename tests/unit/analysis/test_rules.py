@@ -117,7 +117,8 @@ def test_provisioned_concurrency_that_does_not_pay_is_not_proposed() -> None:
         cold_starts=400,
         duration_avg_ms=40,
         concurrency_busy_p90=20,
-        **{"init_duration_p95_ms": 1100, "init_duration_avg_ms": 950},
+        init_duration_p95_ms=1100,
+        init_duration_avg_ms=950,
     )
     ctx = context()
     recs = run_rules(healthy_inputs(fn=fn, api=healthy_api(**COLD_API)), ctx)
