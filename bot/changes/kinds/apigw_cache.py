@@ -244,6 +244,12 @@ class ApiGatewayCache(ChangeKind[CacheValues]):
         """TTL or size only, the cache stays on: low; turning it on or off (stale responses / cold cache): medium."""
         return "low" if bool(current.get("enabled")) and bool(proposed.get("enabled")) else "medium"
 
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        api = inputs.api
+        if api is not None and proposed.get("enabled") and not current.get("enabled") and api.get_share is None:
+            return "the GET share is not measured (detailed metrics off): a cache cannot be judged"
+        return None
+
     def canonical(self, values: dict[str, Any]) -> dict[str, Any]:
         """``0.5`` or ``118.0`` → ``"0.5"`` / ``"118"``: the same size spelled as a number is not a different value."""
         size = values.get("cluster_size_gb")

@@ -176,6 +176,17 @@ class ApiGatewayThrottling(ChangeKind[ThrottlingValues]):
         )
         return "high" if lower else "medium"
 
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        api = inputs.api
+        if api is None or float(proposed["rate_limit"]) <= float(current["rate_limit"]):
+            return None
+        if api.stage_throttled < max(THROTTLED_MIN, THROTTLED_SHARE * api.requests):
+            return "the stage throttled nothing measurable (no extra 4XX in the minutes at its limit)"
+        saturated = [fn.name for fn in inputs.lambdas if fn.throttles > 0]
+        if saturated:
+            return f"{', '.join(saturated)} already throttles: more traffic would turn 429s into 5XXs"
+        return None
+
     def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
         return step_beyond(current, proposed, ("rate_limit", "burst_limit"), step.apigw_throttle_factor)
 

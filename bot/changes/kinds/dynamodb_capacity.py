@@ -213,6 +213,23 @@ class DynamoDbCapacity(ChangeKind[CapacityValues]):
         lower = any(int(proposed[k]) < int(current.get(k) or 0) for k in ("read_units", "write_units"))
         return "high" if lower else "low"
 
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        table = next((t for t in inputs.tables if t.name == target), None)
+        if table is None:
+            return None
+        for key, peak, throttles in (
+            ("read_units", table.consumed_read_peak, table.read_throttles),
+            ("write_units", table.consumed_write_peak, table.write_throttles),
+        ):
+            units = int(current.get(key) or 0)
+            if peak is None:
+                return "capacity changes need measured consumed capacity"
+            if int(proposed[key]) > units and throttles <= 0 and peak <= units * HOT:
+                return f"{key}: peak use {peak:.1f} of {units} without throttling does not need more capacity"
+            if int(proposed[key]) > units and throttles > 0 and units and peak < units * HOT_KEY_UTILIZATION:
+                return f"{key}: throttles at low overall use are a hot partition key; more capacity does not help"
+        return None
+
     def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
         return step_beyond(current, proposed, ("read_units", "write_units"), step.dynamodb_capacity_factor)
 

@@ -212,6 +212,18 @@ class LambdaMemory(ChangeKind[MemoryValues]):
         ratio = float(proposed["memory_mb"]) / before if before else float("inf")
         return "low" if 1 < ratio <= 1.5 else "high" if ratio < 0.75 else "medium"
 
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        fn = next((f for f in inputs.lambdas if f.name == target), None)
+        if fn is None:
+            return None
+        up = float(proposed["memory_mb"]) > float(current["memory_mb"])
+        util, share = _memory_utilization(fn), fn.cpu_share
+        if up and not ((util is not None and util >= MEMORY_PRESSURE_PCT) or (share or 0.0) >= CPU_BOUND_SHARE):
+            return "no measured evidence for more memory (Lambda Insights shows neither memory pressure nor CPU-bound)"
+        if not up and (util is None or share is None):
+            return "less memory needs measured memory use and CPU time (Lambda Insights)"
+        return None
+
     def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
         if beyond(current, proposed, "memory_mb", step.lambda_memory_factor):
             mb = f"{current['memory_mb']} → {proposed['memory_mb']} MB"

@@ -230,6 +230,19 @@ class ProvisionedConcurrency(ChangeKind[ProvisionedValues]):
         """Any change is medium: billed every hour, and a decrease brings back cold starts."""
         return "medium"
 
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        name, _ = split_qualified(target)
+        fn = next((f for f in inputs.lambdas if f.name == name), None)
+        if fn is None:
+            return None
+        if int(proposed["units"]) > int(current.get("units") or 0):
+            share = fn.cold_start_share
+            if share is None or share < COLD_START_SHARE or fn.concurrency_max is None:
+                return "no measured cold starts or concurrency justify more provisioned concurrency"
+        elif fn.concurrency_max is None:
+            return "fewer provisioned units need measured concurrency (ConcurrentExecutions)"
+        return None
+
     def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
         if abs(int(proposed.get("units", 0)) - int(current.get("units", 0))) > step.provisioned_concurrency_units:
             return f"provisioned concurrency step exceeds {step.provisioned_concurrency_units} units"
