@@ -103,7 +103,9 @@ CORPUS: tuple[AnalysisScenario, ...] = (
     AnalysisScenario(HEALTHY, forbidden=(ANY_MEMORY, ANY_PC, ANY_CACHE, ANY_THROTTLING, ANY_CAPACITY)),
     AnalysisScenario(
         DEFAULT,  # the incident hour is not a steady state: no cache, no memory from a slow last hour
-        forbidden=(ANY_CACHE, up(MEMORY, "memory_mb"), ANY_PC),
+        (down(CAPACITY, "read_units"),),
+        forbidden=(ANY_CACHE, up(MEMORY, "memory_mb"), ANY_PC, up(CAPACITY, "read_units")),
+        impact=("cost",),
     ),
     AnalysisScenario(
         _quiet("healthy-x86", "The healthy day on an x86_64 function.", architecture="x86_64"),
