@@ -80,7 +80,7 @@ def test_bad_arguments_get_a_usage_line_and_change_nothing(stack: Any, slack_han
     assert lambdas.wait_idle(timeout=90)  # a loaded machine can be slow
     assert [m for m in top_level(stack) if "recommendation" in m.text] == []
     [reply] = [m for m in stack.slack.ephemerals() if "Usage" in m.text]
-    assert "/perf analyze [kind] [service]" in reply.text
+    assert "/perf analyze [kind | lambda | dynamodb | apigw | cost | performance] [service]" in reply.text
 
 
 def test_the_analyze_button_answers_in_the_alarm_thread(incident_day: Any, stack: Any, slack_handler: Any) -> None:
@@ -105,6 +105,7 @@ def test_the_hourly_schedule_posts_only_new_or_changed_recommendations(incident_
         "recommendations": 1,
         "posted": 1,
         "dropped": 0,
+        "held_back": 0,  # nothing was rejected or undone: no cool-down
         "source": "rules",
     }
     digest = get_settings().slack.digest_channel
