@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench check infra-check package clean
+.PHONY: demo test lint typecheck bench quality check infra-check package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+quality: $(STAMP)
+	$(PY) -m bench.bench_quality
 
 check: lint typecheck infra-check test
 

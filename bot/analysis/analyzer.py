@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.analysis.groups import GROUPS, find_group
 from bot.analysis.guardrails import apply_guardrails
 from bot.analysis.inputs import ServiceInputs
 from bot.analysis.models import AnalysisResult, DroppedRecommendation, Recommendation
@@ -47,8 +48,9 @@ pending_fingerprints_provider: Callable[[Settings, str], set[str]] = pending_pro
 
 def check_request(settings: Settings, service: str | None, kind: str | None) -> list[str]:
     """The services to analyse (all configured ones when ``service`` is None); raises on unknown names."""
-    if kind is not None and find_kind(kind) is None:
-        raise AnalysisRequestError(f"unknown kind {kind!r}; known kinds: {', '.join(kind_names())}")
+    if kind is not None and find_kind(kind) is None and find_group(kind) is None:
+        known = ", ".join([*kind_names(), *GROUPS])
+        raise AnalysisRequestError(f"unknown kind {kind!r}; known kinds and analysis types: {known}")
     if service is None:
         return settings.service_names
     if settings.service(service) is None:
@@ -98,16 +100,20 @@ def analyze(
         assert configured is not None  # check_request refused unknown services
         inputs = gather(settings, configured, now=now)
     notes = list(inputs.notes)
+    group = find_group(kind)
+    kind_only = None if group is not None else kind
     dropped: list[DroppedRecommendation] = []
     source = "rules"
     answered = None
     if settings.analysis.analyzer == "bedrock":
-        answered = _model_recommendations(settings, inputs, kind, context_text, notes, model)
+        answered = _model_recommendations(settings, inputs, kind_only, context_text, notes, model)
     ctx = RuleContext.for_service(settings, service, inputs.window_h)
     if answered is not None:
         candidates, dropped, source = answered
     else:
-        candidates = run_rules(inputs, ctx, kind)
+        candidates = run_rules(inputs, ctx, kind_only)
+    if group is not None:
+        candidates = [rec for rec in candidates if group.admits(rec)]
     if pending_fingerprints is None:
         pending_fingerprints = pending_fingerprints_provider(settings, service)
     checked = apply_guardrails(candidates, inputs, settings.changes.max_step, pending_fingerprints=pending_fingerprints)

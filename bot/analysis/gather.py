@@ -18,25 +18,50 @@ from bot.aws.lambda_ import LambdaGateway
 from bot.settings import Service, Settings
 
 
+def _provisioned(gateway: LambdaGateway, ref_name: str, alias: str, version: str, notes: list[str]) -> int | None:
+    """Provisioned units on the alias; a failed read costs only the provisioned-concurrency rule, with a note."""
+    if version.upper() == "$LATEST":
+        notes.append(
+            f"Lambda {ref_name}: alias {alias!r} points at $LATEST, which cannot have provisioned concurrency; "
+            "publish a version and point the alias at it to make provisioned concurrency possible."
+        )
+        return None
+    try:
+        return gateway.get_provisioned_concurrency(ref_name, alias)
+    except AwsError as exc:
+        notes.append(f"could not read provisioned concurrency of {ref_name}:{alias}: {exc}")
+        return None
+
+
 def _lambda_config(ref_name: str, alias: str | None, notes: list[str]) -> LambdaInputs | None:
     gateway = LambdaGateway()
     try:
         config = gateway.get_function_configuration(ref_name)
-        reserved = gateway.get_function_concurrency(ref_name)
-        alias_info = gateway.get_alias(ref_name, alias) if alias else None
-        provisioned = gateway.get_provisioned_concurrency(ref_name, alias) if alias and alias_info else None
     except AwsError as exc:
         notes.append(f"could not read Lambda {ref_name}: {exc}")
         return None
+    try:
+        reserved = gateway.get_function_concurrency(ref_name)
+    except AwsError as exc:
+        notes.append(f"could not read the reserved concurrency of {ref_name}: {exc}")
+        reserved = None
+    try:
+        alias_info = gateway.get_alias(ref_name, alias) if alias else None
+    except AwsError as exc:
+        notes.append(f"could not read alias {alias!r} of {ref_name}: {exc}")
+        alias_info = None
     if alias and alias_info is None:
         notes.append(f"Lambda {ref_name} has no alias {alias!r}")
+    version = str(alias_info.get("FunctionVersion")) if alias_info else None
+    provisioned = _provisioned(gateway, ref_name, alias, version, notes) if alias and version else None
     return LambdaInputs(
         name=ref_name,
         memory_mb=config.memory_mb,
         alias=alias if alias_info else None,
-        alias_version=str(alias_info.get("FunctionVersion")) if alias_info else None,
+        alias_version=version,
         architecture=config.architecture,
         timeout_s=config.timeout_s,
+        code_size_bytes=config.code_size_bytes,
         reserved_concurrency=reserved,
         provisioned_units=provisioned,
     )

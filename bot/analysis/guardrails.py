@@ -2,7 +2,8 @@
 
 Checks, in order: allow-listed kind; target is a resource of the configured service; ``current`` equals the live
 configuration; the value shape of the kind; AWS-valid values; no step larger than ``changes.max_step``; a real
-change; no duplicate of a pending proposal or of an earlier recommendation in the same batch. What fails is
+change; measured evidence for its direction (what the rules would refuse for lack of evidence is refused from a model
+too); no duplicate of a pending proposal or of an earlier recommendation in the same batch. What fails is
 dropped with its reason (logged, never rendered as a card). Survivors get their risk level computed here.
 
 Risk is computed by each kind's ``risk`` rule (:mod:`bot.changes.kinds`), never taken from a model; the table of
@@ -56,7 +57,10 @@ def _value_problem(rec: Recommendation, inputs: ServiceInputs, step: MaxStep) ->
         return str(problem)
     if rec.proposed == rec.current:
         return "proposes no change"
-    return kind_spec(rec.kind).step_problem(rec.current, rec.proposed, step)
+    spec = kind_spec(rec.kind)
+    return spec.step_problem(rec.current, rec.proposed, step) or spec.evidence_problem(
+        rec.target, rec.current, rec.proposed, inputs
+    )
 
 
 def _duplicate_problem(rec: Recommendation, seen: set[str], pending: set[str]) -> str | None:

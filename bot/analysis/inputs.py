@@ -15,14 +15,13 @@ DEFAULT_OPEN_TIMEOUT_S = 60.0
 DEFAULT_HALF_OPEN_SUCCESSES = 3
 
 
-def _cpu_share(duration: float | None, cpu_ms: float | None, waiting_ms: float | None) -> float | None:
-    if not duration:
+ACCOUNT_CONCURRENCY = 1000  # Lambda's default regional concurrency quota: the ceiling without reserved concurrency
+
+
+def _cpu_share(duration: float | None, cpu_ms: float | None) -> float | None:
+    if not duration or cpu_ms is None:
         return None
-    if cpu_ms is not None:
-        return max(0.0, min(1.0, cpu_ms / duration))
-    if waiting_ms is not None:
-        return max(0.0, min(1.0, 1 - waiting_ms / duration))
-    return None
+    return max(0.0, min(1.0, cpu_ms / duration))
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,7 @@ class LambdaInputs:
     alias_version: str | None = None  # the version the alias points at ("$LATEST" rules out provisioned concurrency)
     architecture: str = "x86_64"
     timeout_s: int = 30
+    code_size_bytes: int | None = None  # the deployment package (CodeSize): big packages init slowly
     reserved_concurrency: int | None = None
     provisioned_units: int | None = None  # on the alias
     invocations: float = 0.0  # over the window
@@ -42,13 +42,16 @@ class LambdaInputs:
     recent_duration_avg_ms: float | None = None  # the most recent hour (what the function does now)
     memory_utilization_max_pct: float | None = None  # Lambda Insights memory_utilization, Maximum
     memory_used_max_mb: float | None = None  # Lambda Insights used_memory_max, Maximum
-    cpu_time_avg_ms: float | None = None  # Lambda Insights cpu_total_time, Average, most recent hour
+    cpu_time_avg_ms: float | None = None  # Lambda Insights cpu_total_time, Average over the window
     downstream_avg_ms: float | None = None  # average DynamoDB latency, most recent hour: time spent waiting
     downstream_typical_ms: float | None = None  # average DynamoDB latency over the window
     cold_starts: float | None = None  # Lambda Insights init_duration SampleCount (one per cold start)
     init_duration_p95_ms: float | None = None
+    init_duration_avg_ms: float | None = None  # billed: Lambda bills the INIT phase of on-demand environments
     concurrency_max: float | None = None  # ConcurrentExecutions, Maximum over the window
-    concurrency_p90: float | None = None  # p90 of the 5-minute maxima: the level worth keeping warm
+    concurrency_p90: float | None = None  # p90 of the 5-minute maxima over the window
+    concurrency_busy_p90: float | None = None  # p90 of the 5-minute maxima in busy hours: the level worth keeping warm
+    concurrency_5min: tuple[float, ...] = ()  # the 5-minute maxima themselves (what provisioned units would cover)
     throttles: float = 0.0
 
     @property
@@ -63,22 +66,22 @@ class LambdaInputs:
 
     @property
     def cpu_share(self) -> float | None:
-        """How much of the most recent hour's duration is CPU work (scales with memory): Lambda Insights'
-        cpu_total_time when present, else the time not spent waiting on DynamoDB (an upper bound)."""
-        return _cpu_share(
-            self.recent_duration_avg_ms or self.duration_avg_ms, self.cpu_time_avg_ms, self.downstream_avg_ms
+        """How much of the window's average duration is CPU work (what scales with memory), measured by Lambda
+        Insights' cpu_total_time; None without Insights — waiting on another API is not CPU time."""
+        return _cpu_share(self.duration_avg_ms, self.cpu_time_avg_ms)
+
+    @property
+    def insights(self) -> bool:
+        """Whether Lambda Insights measured anything (memory, CPU or cold starts)."""
+        return any(
+            v is not None
+            for v in (self.memory_utilization_max_pct, self.memory_used_max_mb, self.cpu_time_avg_ms, self.cold_starts)
         )
 
     @property
-    def cpu_share_typical(self) -> float | None:
-        """The same over the whole window: the steady state, not an incident hour."""
-        return _cpu_share(self.duration_avg_ms, self.cpu_time_avg_ms, self.downstream_typical_ms)
-
-    @property
-    def cpu_share_source(self) -> str:
-        if self.cpu_time_avg_ms is not None:
-            return "Lambda Insights cpu_total_time"
-        return "duration minus DynamoDB latency" if self.downstream_avg_ms is not None else "assumed"
+    def concurrency_limit(self) -> int:
+        """What the function can scale to: its reserved concurrency, else the account's default quota."""
+        return self.reserved_concurrency if self.reserved_concurrency is not None else ACCOUNT_CONCURRENCY
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,17 @@ class ApiInputs:
     errors_4xx: float = 0.0
     errors_5xx: float = 0.0
     latency_p95_ms: float | None = None  # most recent hour
-    latency_p95_baseline_ms: float | None = None
-    integration_latency_p95_ms: float | None = None
+    latency_p95_baseline_ms: float | None = None  # median of the window's hourly p95s: the steady state
+    latency_p50_ms: float | None = None  # median of the window's hourly p50s
+    integration_latency_p95_ms: float | None = None  # most recent hour
+    integration_latency_p95_baseline_ms: float | None = None
     get_requests: float | None = None  # from detailed (per-method) metrics; None when they are off
     cache_hits: float | None = None
     cache_misses: float | None = None
     peak_rps: float | None = None  # highest 1-minute average over the window
     median_rps: float | None = None
+    stage_throttled: float = 0.0  # 4XX above the usual rate in the minutes at the stage limit: the stage's 429s
+    minutes_at_limit: int = 0  # minutes whose traffic reached 80 % of the stage rate limit
 
     @property
     def target(self) -> str:
@@ -138,6 +145,7 @@ class TableInputs:
     read_throttles: float = 0.0
     write_throttles: float = 0.0
     latency_avg_ms: float | None = None  # SuccessfulRequestLatency Average: DynamoDB vends no percentiles of it
+    latency_avg_typical_ms: float | None = None  # the same, median of the window's hours
     latency_operations: tuple[str, ...] = ()  # AWS publishes that latency per TableName + Operation only
 
     @property
@@ -182,10 +190,12 @@ class ServiceInputs:
         """JSON-ready facts (for the Bedrock prompt), derived ratios included so the model need not compute them."""
         data = asdict(self)
         for fn, raw in zip(self.lambdas, data["lambdas"], strict=True):
+            raw.pop("concurrency_5min", None)
             raw |= {
                 "cold_start_share": fn.cold_start_share,
-                "cpu_share_recent": fn.cpu_share,
-                "cpu_share_typical": fn.cpu_share_typical,
+                "cpu_share_measured": fn.cpu_share,
+                "lambda_insights": fn.insights,
+                "concurrency_limit": fn.concurrency_limit,
             }
         if self.api is not None:
             data["api"] |= {

@@ -27,12 +27,14 @@ LAMBDA_METRICS = {  # suffix: (namespace, metric, stat, period)
     "cpu": ("LambdaInsights", "cpu_total_time", "Average", HOUR),
     "initn": ("LambdaInsights", "init_duration", "SampleCount", HOUR),
     "initp95": ("LambdaInsights", "init_duration", "p95", HOUR),
+    "initavg": ("LambdaInsights", "init_duration", "Average", HOUR),
 }
 API_METRICS = {
     "cnt": ("Count", "Sum", MINUTE),
-    "e4": ("4XXError", "Sum", HOUR),
+    "e4": ("4XXError", "Sum", MINUTE),  # per minute: 429s show as extra 4XX in the minutes at the stage limit
     "e5": ("5XXError", "Sum", HOUR),
     "lat": ("Latency", "p95", HOUR),
+    "lat50": ("Latency", "p50", HOUR),
     "ilat": ("IntegrationLatency", "p95", HOUR),
 }
 TABLE_METRICS = {
@@ -66,6 +68,43 @@ def _p90(values: list[float]) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+BUSY_HOUR_SHARE = 0.5  # an hour with at least half the busiest hour's invocations is a busy hour
+AT_LIMIT = 0.8  # a minute whose traffic reaches 80 % of the stage rate limit can be throttled
+
+
+def _busy_concurrency(series: dict[str, Series], i: int) -> list[float]:
+    """The 5-minute concurrency maxima that fall in busy hours (by invocations)."""
+    inv, conc = series.get(f"l{i}_inv"), series.get(f"l{i}_conc")
+    if inv is None or conc is None or not inv.values:
+        return []
+    top = max(inv.values)
+    busy = {
+        at.replace(minute=0, second=0, microsecond=0)
+        for at, n in zip(inv.timestamps, inv.values, strict=True)
+        if top > 0 and n >= top * BUSY_HOUR_SHARE
+    }
+    return [
+        v
+        for at, v in zip(conc.timestamps, conc.values, strict=True)
+        if at.replace(minute=0, second=0, microsecond=0) in busy
+    ]
+
+
+def _stage_throttled(api: ApiInputs, series: dict[str, Series]) -> tuple[float, int]:
+    """4XX beyond the usual 4XX rate, in the minutes whose traffic reached the stage limit (API Gateway counts its
+    429s in 4XXError and publishes no separate metric), and how many such minutes there were."""
+    counts, errors = series.get("a_cnt"), series.get("a_e4")
+    if api.throttle_rate is None or counts is None or errors is None:
+        return 0.0, 0
+    by_minute = dict(zip(errors.timestamps, errors.values, strict=True))
+    at_limit: list[tuple[float, float]] = []
+    calm: list[tuple[float, float]] = []
+    for at, n in zip(counts.timestamps, counts.values, strict=True):
+        (at_limit if n / MINUTE >= api.throttle_rate * AT_LIMIT else calm).append((n, by_minute.get(at, 0.0)))
+    usual = sum(e for _, e in calm) / sum(n for n, _ in calm) if sum(n for n, _ in calm) > 0 else 0.0
+    return sum(max(0.0, e - usual * n) for n, e in at_limit), len(at_limit)
 
 
 def _slowest_operation(qid: str, table: str, operations: tuple[str, ...], period: int) -> list[MetricQuery]:
@@ -155,21 +194,29 @@ class MetricPlan:
             throttles=sum(v("thr")),
             concurrency_max=max(v("conc")) if v("conc") else None,
             concurrency_p90=_p90(v("conc")),
+            concurrency_busy_p90=_p90(_busy_concurrency(series, i)),
+            concurrency_5min=tuple(v("conc")),
             memory_utilization_max_pct=max(v("mem")) if v("mem") else None,
             memory_used_max_mb=max(v("used")) if v("used") else None,
-            cpu_time_avg_ms=_last(v("cpu")),
+            cpu_time_avg_ms=statistics.fmean(v("cpu")) if v("cpu") else None,
             downstream_avg_ms=waits[0] if waits else None,
             downstream_typical_ms=waits[1] if waits else None,
             cold_starts=_sum(v("initn")),
             init_duration_p95_ms=_median(v("initp95")),
+            init_duration_avg_ms=_median(v("initavg")),
         )
 
     def _api(self, api: ApiInputs, series: dict[str, Series]) -> ApiInputs:
         per_minute = _values(series, "a_cnt")
         gets = [value for query_id in self.get_ids for value in _values(series, query_id)]
         latency = _values(series, "a_lat")
+        throttled, at_limit = _stage_throttled(api, series)
         return replace(
             api,
+            stage_throttled=throttled,
+            minutes_at_limit=at_limit,
+            latency_p50_ms=_median(_values(series, "a_lat50")),
+            integration_latency_p95_baseline_ms=_median(_values(series, "a_ilat")),
             requests=sum(per_minute),
             errors_4xx=sum(_values(series, "a_e4")),
             errors_5xx=sum(_values(series, "a_e5")),
@@ -196,4 +243,5 @@ class MetricPlan:
             read_throttles=sum(_values(series, f"d{k}_rthr")),
             write_throttles=sum(_values(series, f"d{k}_wthr")),
             latency_avg_ms=_last(_values(series, f"d{k}_lavg")),
+            latency_avg_typical_ms=_median(_values(series, f"d{k}_lavg")),
         )

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.analysis.models import AnalysisResult
+
+if TYPE_CHECKING:
+    from bot.audit import AuditLog
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +47,11 @@ class PostedFingerprints:
         self.table.put({**item, "expires_at": now + FINGERPRINT_TTL_S})
 
 
-def hourly_analysis(event: dict[str, Any], publish: Publish) -> dict[str, Any]:
+def hourly_analysis(event: dict[str, Any], publish: Publish, audit: AuditLog | None = None) -> dict[str, Any]:
+    """Analyse each service; post what is new, minus what was just rejected or undone (:mod:`bot.analysis.cooldown`)."""
     from bot.analysis.analyzer import analyze
+    from bot.analysis.cooldown import hold_back
+    from bot.audit import audit_log
     from bot.settings import get_settings
 
     settings = get_settings()
@@ -53,7 +59,8 @@ def hourly_analysis(event: dict[str, Any], publish: Publish) -> dict[str, Any]:
     posted_store = PostedFingerprints(settings.tables.state)
     report: dict[str, Any] = {"services": {}, "channel": channel}
     for service in event.get("services") or settings.service_names:
-        result = analyze(service)
+        analysed = analyze(service)
+        result = hold_back(analysed, audit if audit is not None else audit_log())
         current = {rec.fingerprint(): rec for rec in result.recommendations}
         already = posted_store.load(service)
         fresh = [rec for fp, rec in current.items() if fp not in already]
@@ -64,6 +71,7 @@ def hourly_analysis(event: dict[str, Any], publish: Publish) -> dict[str, Any]:
             "recommendations": len(current),
             "posted": len(fresh),
             "dropped": len(result.dropped),
+            "held_back": len(analysed.recommendations) - len(result.recommendations),
             "source": result.source,
         }
         logger.info("hourly_analysis", extra={"service": service, "posted": len(fresh), "total": len(current)})

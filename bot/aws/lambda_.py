@@ -21,6 +21,7 @@ class FunctionConfig:
     architecture: str
     runtime: str
     version: str
+    code_size_bytes: int | None = None
 
 
 class LambdaGateway:
@@ -52,6 +53,7 @@ class LambdaGateway:
             architecture=str((answer.get("Architectures") or ["x86_64"])[0]),
             runtime=str(answer.get("Runtime", "")),
             version=str(answer.get("Version", "$LATEST")),
+            code_size_bytes=int(answer["CodeSize"]) if "CodeSize" in answer else None,
         )
 
     def get_alias(self, name: str, alias: str) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
-"""Chapter 5: the latency incident is analysed — `/perf analyze` posts a summary and a recommendation card; asking
-again shows that a pending recommendation is not proposed twice."""
+"""Chapter 5: after the incident `/perf analyze` looks at the day, not the incident hour — it posts a summary and a
+card for the day's steady-state finding (idle read capacity); asking again shows that a pending recommendation is not
+proposed twice."""
 
 from __future__ import annotations
 
@@ -16,16 +17,16 @@ def run(stage: DemoStage) -> None:
     summaries = [m for m in new if "for monitoring-api (" in m.text]
     stage.check(len(summaries) == 1, f"`/perf analyze` posted {len(summaries)} summaries")
     cards = [m for m in new if m not in summaries]
-    stage.check(bool(cards), "`/perf analyze` posted no recommendation card for the latency incident")
+    stage.check(bool(cards), "`/perf analyze` posted no recommendation card for the day")
     for card in cards:
         text = json.dumps(card.blocks)
         stage.check("Risk" in text and "$" in text, f"a card lacks its risk or cost impact: {card.text}")
     if summaries:
         stage.say(f"perfbot: {summaries[0].text}")
 
-    stage.say("Bob asks again a minute later: `/perf analyze cache`")
+    stage.say("Bob asks again a minute later: `/perf analyze capacity`")
     before = {m.ts for m in stage.emu.messages(DEMO_CHANNEL)}
-    stage.slash("analyze cache", user=BOB)
+    stage.slash("analyze capacity", user=BOB)
     again = [m for m in stage.emu.messages(DEMO_CHANNEL) if m.ts not in before and not m.is_reply]
     stage.check(
         len(again) == 1 and again[0].text.startswith("No new recommendations"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -123,13 +123,23 @@ def minute_metrics(names: MetricNames, scenario: Scenario, m: Minute) -> Iterato
     if m.memory_used:
         percents = [round(v / scenario.memory_mb * 100, 2) for v in m.memory_used.values]
         utilisation = Distribution(tuple(percents), m.memory_used.counts).datum()
+    if not scenario.insights:  # no Lambda Insights extension: none of its metrics exist
+        utilisation = None
+        m = replace(m, init_duration=None, memory_used=None)
+    cpu = None
+    if scenario.insights and m.invocations:
+        cpu = per_request(m.invocations, round(m.cpu_ms * m.invocations, 1), round(m.cpu_ms, 1))
     entries += [
+        put(insights, "cpu_total_time", fi, "Milliseconds", cpu),
         put(insights, "init_duration", fi, "Milliseconds", dist(m.init_duration)),
-        put(insights, "cold_start", fi, "Count", rate(m.cold_starts, m.invocations)),
-        put(insights, "used_memory_max", fi, "Megabytes", dist(m.memory_used)),
-        put(insights, "memory_utilization", fi, "Percent", utilisation),
-        put(insights, "total_memory", fi, "Megabytes", {"Value": float(scenario.memory_mb)}),
     ]
+    if scenario.insights:
+        entries += [
+            put(insights, "cold_start", fi, "Count", rate(m.cold_starts, m.invocations)),
+            put(insights, "used_memory_max", fi, "Megabytes", dist(m.memory_used)),
+            put(insights, "memory_utilization", fi, "Percent", utilisation),
+            put(insights, "total_memory", fi, "Megabytes", {"Value": float(scenario.memory_mb)}),
+        ]
 
     ddb, table, ms = "AWS/DynamoDB", dims(TableName=n.table_name), "Milliseconds"
     query, put_item = dims(TableName=n.table_name, Operation="Query"), dims(TableName=n.table_name, Operation="PutItem")

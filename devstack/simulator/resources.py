@@ -62,8 +62,9 @@ def ensure_role(iam: Any, name: str) -> str:
 
 
 def ensure_function(lambda_: Any, role_arn: str, names: MetricNames, scenario: Scenario) -> FunctionInfo:
-    """Function (python3.12, arm64), a published version matching the scenario's config, and the alias on it."""
-    wanted = {"MemorySize": scenario.memory_mb, "Timeout": scenario.timeout_s}
+    """Function (python3.12, the scenario's architecture), a published version matching the scenario's config, and
+    the alias on it."""
+    wanted: dict[str, Any] = {"MemorySize": scenario.memory_mb, "Timeout": scenario.timeout_s}
     try:
         config = lambda_.get_function_configuration(FunctionName=names.function_name)
     except ClientError as exc:
@@ -72,7 +73,7 @@ def ensure_function(lambda_: Any, role_arn: str, names: MetricNames, scenario: S
         config = lambda_.create_function(
             FunctionName=names.function_name,
             Runtime="python3.12",
-            Architectures=["arm64"],
+            Architectures=[scenario.architecture],
             Role=role_arn,
             Handler="handler.lambda_handler",
             Code={"ZipFile": handler_zip()},

@@ -32,6 +32,7 @@ class Scenario:
     trough_qps: float = 6.0
     peak_hour_utc: float = 14.0
     traffic_noise: float = 0.06
+    traffic_shape: str = "daily"  # "daily" sinusoid, "steady" (flat at peak_qps) or "bursty" (trough, short peaks)
     get_share: float = 0.7  # GET /metrics (a DynamoDB Query) vs POST /metrics (a PutItem)
     cacheable_get_share: float = 0.3  # GETs repeating a recent identical request (what a cache would serve)
     # API Gateway stage configuration and behaviour.
@@ -46,6 +47,9 @@ class Scenario:
     error_4xx_rate: float = 0.012
     error_5xx_rate: float = 0.0002
     # Lambda configuration and behaviour.
+    architecture: str = "arm64"  # or "x86_64": priced differently, identical behaviour
+    insights: bool = True  # Lambda Insights on: memory, CPU time, init duration and cold starts are measured
+    alias_on_latest: bool = False  # the alias points at $LATEST (provisioned concurrency impossible)
     memory_mb: int = 1024
     timeout_s: int = 30
     compute_ms: float = 28.0  # median CPU work per invocation at memory_mb (the DynamoDB call comes on top)
@@ -58,6 +62,8 @@ class Scenario:
     reserved_concurrency: int | None = None
     provisioned_concurrency: int = 0  # on the alias; covers cold starts up to this concurrency
     # DynamoDB table configuration and behaviour.
+    table_on_demand: bool = False  # PAY_PER_REQUEST: no capacity to throttle on, billed per request
+    hot_key_share: float = 0.0  # share of reads on one partition key: throttles while the table is mostly idle
     provisioned_rcu: int = 50
     provisioned_wcu: int = 25
     read_units_per_get: float = 0.5  # eventually consistent Query of a few KB
@@ -82,7 +88,11 @@ class Scenario:
 
 DEFAULT = Scenario(
     name="default",
-    description="The seed's monitoring-api: a normal day, then DynamoDB slows down in the last 40 minutes.",
+    description=(
+        "The seed's monitoring-api: a normal day with four times the read capacity it uses, then DynamoDB slows down "
+        "in the last 40 minutes."
+    ),
+    provisioned_rcu=200,  # the steady-state finding: the incident hour alone is no reason to tune anything
 )
 
 HEALTHY = replace(
@@ -91,6 +101,7 @@ HEALTHY = replace(
     description="The seed's monitoring-api on a quiet, healthy day: no incident, the breaker never tripped.",
     incident=False,
     breaker_blips=(),
+    provisioned_rcu=50,
 )
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (DEFAULT, HEALTHY)}

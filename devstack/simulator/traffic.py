@@ -15,6 +15,7 @@ from devstack.simulator.scenarios import Scenario
 
 MINUTES = 24 * 60
 PUT_FACTOR = 1.2  # a PutItem takes a little longer than a Query
+HOT_KEY_THROTTLED = 0.5  # of the reads on a hot key, the share beyond its partition's throughput
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Minute:
     breaker_efficiency: float = 100.0
     cache_hit_rate: float = 0.0
     provisioned_utilization: float | None = None
+    peak_concurrency: float = 0.0  # environments the minute needed (what provisioned concurrency must cover)
+    cpu_ms: float = 0.0  # average CPU time per invocation (Lambda Insights cpu_total_time)
     latency: Distribution | None = None
     integration_latency: Distribution | None = None
     duration: Distribution | None = None
@@ -62,14 +65,31 @@ class Minute:
     dynamodb_latency: Distribution | None = None  # all operations
 
 
+BURST_MINUTES = 10  # "bursty": one burst at peak_qps of this length in every two-hour block
+
+
+def _shape(scenario: Scenario, at: datetime, i: int, bursts: set[int]) -> float:
+    """The traffic level of minute ``i`` before noise."""
+    if scenario.traffic_shape == "steady":
+        return scenario.peak_qps
+    if scenario.traffic_shape == "bursty":
+        return scenario.peak_qps if i in bursts else scenario.trough_qps
+    hour = at.hour + at.minute / 60
+    shape = 0.5 * (1 + math.cos(2 * math.pi * (hour - scenario.peak_hour_utc) / 24))
+    return scenario.trough_qps + (scenario.peak_qps - scenario.trough_qps) * shape
+
+
 def qps_series(scenario: Scenario, start: datetime, rng: random.Random) -> list[float]:
-    """A daily shape: peak at ``peak_hour_utc``, trough twelve hours later, multiplicative noise per minute."""
+    """A daily shape (peak at ``peak_hour_utc``, trough twelve hours later), a steady level, or a low level with
+    short bursts; multiplicative noise per minute."""
+    bursts: set[int] = set()
+    if scenario.traffic_shape == "bursty":  # drawn only then: the other shapes keep their random sequence
+        for block in range(0, MINUTES, 120):
+            offset = rng.randrange(0, 120 - BURST_MINUTES)
+            bursts.update(block + offset + k for k in range(BURST_MINUTES))
     series = []
     for i in range(MINUTES):
-        at = start + timedelta(minutes=i)
-        hour = at.hour + at.minute / 60
-        shape = 0.5 * (1 + math.cos(2 * math.pi * (hour - scenario.peak_hour_utc) / 24))
-        base = scenario.trough_qps + (scenario.peak_qps - scenario.trough_qps) * shape
+        base = _shape(scenario, start + timedelta(minutes=i), i, bursts)
         series.append(round(base * max(0.5, 1 + rng.gauss(0, scenario.traffic_noise)), 3))
     return series
 
@@ -136,6 +156,7 @@ def _lambda(s: Scenario, m: Minute, backend: int, dynamo_ms: float, rng: random.
     if s.reserved_concurrency is not None and peak_concurrency > s.reserved_concurrency:
         m.lambda_throttles = round(backend * (1 - s.reserved_concurrency / peak_concurrency))
     m.invocations = backend - m.lambda_throttles
+    m.peak_concurrency = peak_concurrency
     spill = 1.0 if s.provisioned_concurrency <= 0 else max(0.0, 1 - s.provisioned_concurrency / peak_concurrency)
     cold_noise = max(0.0, 1 + rng.gauss(0, 0.3))
     m.cold_starts = min(m.invocations, round(m.invocations * s.cold_start_share * spill * cold_noise))
@@ -148,15 +169,17 @@ def _dynamodb(s: Scenario, m: Minute, inv_gets: int) -> int:
     inv_posts = m.invocations - inv_gets
     read_demand = inv_gets * s.read_units_per_get
     write_demand = inv_posts * s.write_units_per_post
-    m.read_throttles = _throttled(read_demand, s.provisioned_rcu * 60, s.read_units_per_get)
+    rcu, wcu = (math.inf, math.inf) if s.table_on_demand else (s.provisioned_rcu, s.provisioned_wcu)
+    m.read_throttles = _throttled(read_demand, rcu * 60, s.read_units_per_get)
     m.read_throttles += round(inv_gets * s.dynamodb_throttle_share)
-    m.write_throttles = _throttled(write_demand, s.provisioned_wcu * 60, s.write_units_per_post)
+    m.read_throttles += round(inv_gets * s.hot_key_share * HOT_KEY_THROTTLED)
+    m.write_throttles = _throttled(write_demand, wcu * 60, s.write_units_per_post)
     m.write_throttles += round(inv_posts * s.dynamodb_throttle_share)
     failed_reads, failed_writes = round(m.read_throttles * 0.2), round(m.write_throttles * 0.2)  # retries exhausted
     m.queries = max(0, inv_gets - failed_reads)
     m.puts = max(0, inv_posts - failed_writes)
-    reads = min(read_demand, s.provisioned_rcu * 60.0) - failed_reads * s.read_units_per_get
-    writes = min(write_demand, s.provisioned_wcu * 60.0) - failed_writes * s.write_units_per_post
+    reads = min(read_demand, rcu * 60.0) - failed_reads * s.read_units_per_get
+    writes = min(write_demand, wcu * 60.0) - failed_writes * s.write_units_per_post
     m.read_units, m.write_units = max(0.0, round(reads, 1)), max(0.0, round(writes, 1))
     return failed_reads + failed_writes
 
@@ -193,6 +216,10 @@ def _latencies(s: Scenario, m: Minute, dynamo_ms: float, get_share: float, rng: 
     latency += [(v, w * fast) for v, w in lognormal(s.api_overhead_ms, 0.3, TAIL_GRID)]
 
     m.duration = Distribution.from_points(warm + cold, m.invocations)
+    if m.invocations:
+        warm_cpu = compute_ms * math.exp(s.duration_sigma**2 / 2)
+        cold_weight = m.cold_starts * s.cold_duration_factor
+        m.cpu_ms = warm_cpu * (m.invocations - m.cold_starts + cold_weight) / m.invocations
     m.integration_latency = Distribution.from_points(integration, m.invocations + m.lambda_throttles)
     m.latency = Distribution.from_points(latency, m.requests)
     m.e2e_latency = Distribution.from_points(((v + s.client_network_ms, w) for v, w in latency), m.requests)

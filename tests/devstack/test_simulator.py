@@ -171,7 +171,7 @@ def test_resources_exist_as_configured(world: World) -> None:
     assert [a["Name"] for a in res["aliases"]] == ["live"]
     assert res["aliases"][0]["FunctionVersion"] == world.report.function_version != "$LATEST"
     table = res["table"]
-    assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 50
+    assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 200  # the default day over-provisions reads
     assert table["ProvisionedThroughput"]["WriteCapacityUnits"] == 25
     assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["ServiceNameIndex"]
     assert world.report.topic_arn in res["topics"]

@@ -10,12 +10,13 @@ import pytest
 from bot.cli import main
 from bot.settings import get_settings
 from devstack.simulator import simulate
+from devstack.simulator.analysis_scenarios import BY_NAME
 
 pytestmark = pytest.mark.functional
 
 
 def test_cli_analyze_prints_the_recommendations_and_proposes_nothing(stack: Any, capsys: Any) -> None:
-    simulate(get_settings())
+    simulate(get_settings(), scenario=BY_NAME["cacheable-gets"].scenario)  # slow reads all day: a cache
     assert main(["analyze", "--service", "monitoring-api"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("1 recommendation for monitoring-api (rule engine)")

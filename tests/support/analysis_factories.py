@@ -29,10 +29,14 @@ def healthy_lambda(**changes: Any) -> LambdaInputs:
         memory_used_max_mb=460,
         downstream_avg_ms=8,
         downstream_typical_ms=8,
+        cpu_time_avg_ms=12,  # Lambda Insights: 30 % of the average duration is CPU time
         cold_starts=4000,
         init_duration_p95_ms=450,
+        init_duration_avg_ms=380,
         concurrency_max=6,
         concurrency_p90=3,
+        concurrency_busy_p90=3,
+        concurrency_5min=(2.0,) * 144 + (3.0,) * 140 + (6.0,) * 4,
     )
     return replace(base, **changes)
 
@@ -51,6 +55,7 @@ def healthy_api(**changes: Any) -> ApiInputs:
         errors_5xx=300,
         latency_p95_ms=80,
         latency_p95_baseline_ms=78,
+        latency_p50_ms=45,
         integration_latency_p95_ms=74,
         get_requests=1_400_000,
         peak_rps=65,

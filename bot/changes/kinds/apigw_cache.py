@@ -10,7 +10,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from bot.analysis.estimates import apigw_cache_cost, pct, usd
+from bot.analysis.estimates import (
+    apigw_cache_cost,
+    cached_p95,
+    impact_summary,
+    init_cost,
+    invocation_cost,
+    pct,
+    per_month,
+    usd,
+)
 from bot.analysis.inputs import ApiInputs, ServiceInputs
 from bot.analysis.models import Impact, Recommendation, Risk, Values
 from bot.analysis.rule_context import RuleContext
@@ -30,7 +39,6 @@ LOW_HIT_RATE = 0.3
 DEFAULT_TTL_S = 300  # the guide's TTL
 FIRST_CACHE_SIZE = "0.5"  # start with the smallest cluster; resize when hit rates say so
 ASSUMED_HIT_RATE = 0.5  # conservative hit rate for a cache that does not exist yet
-CACHED_RESPONSE_MS = 15.0
 IN_PROGRESS = ("CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "FLUSH_IN_PROGRESS")
 POLL_S = 2.0
 TIMEOUT_S = 1800.0  # a cache cluster takes minutes to create
@@ -72,14 +80,33 @@ def _cache_values(api: ApiInputs) -> Values:
     return {"enabled": api.cache_enabled, "cluster_size_gb": api.cache_size_gb or "", "ttl_s": api.cache_ttl_s or 0}
 
 
-def cache_rule(api: ApiInputs, ctx: RuleContext) -> Recommendation | None:
-    share = api.get_share
-    if share is None:
+def _backend_cost(inputs: ServiceInputs, ctx: RuleContext) -> float:
+    """What one request that reaches the backend costs: each function's invocation and on-demand DynamoDB reads."""
+    api = inputs.api
+    cost = 0.0
+    for fn in inputs.lambdas:
+        share = fn.invocations / api.requests if api is not None and api.requests > 0 else 1.0
+        prices = ctx.lambda_prices(fn.architecture)
+        cost += min(1.0, share) * invocation_cost(fn.memory_mb, fn.duration_avg_ms or 0.0, prices)
+        if fn.cold_start_share is not None and fn.init_duration_avg_ms is not None:  # fewer invocations, fewer inits
+            cost += min(1.0, share) * init_cost(fn.cold_start_share, fn.init_duration_avg_ms, fn.memory_mb, prices)
+    for table in inputs.tables:
+        if not table.provisioned and api is not None and api.requests > 0:
+            reads = (table.consumed_read_avg or 0.0) * ctx.window_h * 3600 / api.requests
+            cost += reads * ctx.pricing.dynamodb_read_request_per_million / 1e6
+    return cost
+
+
+def cache_rule(inputs: ServiceInputs, ctx: RuleContext) -> Recommendation | None:
+    api = inputs.api
+    share = api.get_share if api is not None else None
+    if api is None or share is None:
         return None
     if not api.cache_enabled:
-        return _enable_cache(api, ctx, share)
+        return _enable_cache(inputs, api, ctx, share)
     if share < USELESS_GET_SHARE:
-        saved = apigw_cache_cost(api.cache_size_gb or "", ctx.pricing) or 0.0
+        hits = per_month(api.cache_hits or 0.0, ctx.window_h)
+        saved = (apigw_cache_cost(api.cache_size_gb or "", ctx.pricing) or 0.0) - hits * _backend_cost(inputs, ctx)
         return Recommendation(
             kind=ApiGatewayCache.name,
             service=ctx.service,
@@ -87,10 +114,12 @@ def cache_rule(api: ApiInputs, ctx: RuleContext) -> Recommendation | None:
             current=_cache_values(api),
             proposed={"enabled": False, "cluster_size_gb": api.cache_size_gb or "", "ttl_s": api.cache_ttl_s or 0},
             rationale=(
-                f"Only {pct(share)} of {api.requests:,.0f} requests are GETs, so the {api.cache_size_gb} GB cache "
-                f"cluster serves almost nothing while it is billed every hour."
+                f"Over the {ctx.window}, only {pct(share)} of {api.requests:,.0f} requests are GETs, so the "
+                f"{api.cache_size_gb} GB cache cluster serves almost nothing while it is billed every hour."
             ),
-            impact=Impact(p95_ms_delta=0.0, monthly_cost_delta_usd=round(-saved, 2), summary=usd(-saved)),
+            impact=Impact(
+                p95_ms_delta=0.0, monthly_cost_delta_usd=round(-saved, 2), summary=impact_summary(0.0, -saved, "API")
+            ),
             confidence=0.7,
         )
     hit = api.cache_hit_rate
@@ -107,8 +136,10 @@ def cache_rule(api: ApiInputs, ctx: RuleContext) -> Recommendation | None:
                 "ttl_s": DEFAULT_TTL_S,
             },
             rationale=(
-                f"The cache answers only {pct(hit)} of lookups with a TTL of {ttl} s; entries expire before they are "
-                f"reused. A {DEFAULT_TTL_S} s TTL (the guide's default) keeps them long enough for repeat reads."
+                f"Over the {ctx.window} the cache answered only {pct(hit)} of lookups with a TTL of {ttl} s; entries "
+                "expire before they are "
+                f"reused. A {DEFAULT_TTL_S} s TTL (the guide's default) keeps them long enough for repeat reads; how "
+                "many more hit is not predictable from today's lookups, so no number is claimed."
             ),
             impact=Impact(summary="higher hit rate, fewer backend calls; responses up to 5 min old"),
             confidence=0.6,
@@ -116,14 +147,15 @@ def cache_rule(api: ApiInputs, ctx: RuleContext) -> Recommendation | None:
     return None
 
 
-def _enable_cache(api: ApiInputs, ctx: RuleContext, share: float) -> Recommendation | None:
-    latency = api.latency_p95_ms
+def _enable_cache(inputs: ServiceInputs, api: ApiInputs, ctx: RuleContext, share: float) -> Recommendation | None:
+    latency, p50 = api.latency_p95_baseline_ms, api.latency_p50_ms
     if share < CACHEABLE_GET_SHARE or latency is None or latency <= ctx.slo.apigw_p95_ms:
         return None
-    backend = api.integration_latency_p95_ms if api.integration_latency_p95_ms is not None else latency
     skipped = share * ASSUMED_HIT_RATE
-    delta = -max(0.0, backend - CACHED_RESPONSE_MS) * skipped
-    cost = apigw_cache_cost(FIRST_CACHE_SIZE, ctx.pricing) or 0.0
+    delta = None if p50 is None else cached_p95(p50, latency, skipped) - latency
+    cluster = apigw_cache_cost(FIRST_CACHE_SIZE, ctx.pricing) or 0.0
+    saved = per_month(api.requests * skipped, ctx.window_h) * _backend_cost(inputs, ctx)
+    cost = cluster - saved
     return Recommendation(
         kind=ApiGatewayCache.name,
         service=ctx.service,
@@ -131,14 +163,16 @@ def _enable_cache(api: ApiInputs, ctx: RuleContext, share: float) -> Recommendat
         current=_cache_values(api),
         proposed={"enabled": True, "cluster_size_gb": FIRST_CACHE_SIZE, "ttl_s": DEFAULT_TTL_S},
         rationale=(
-            f"{pct(share)} of {api.requests:,.0f} requests are GETs and p95 latency is {latency:.0f} ms against a "
-            f"{ctx.slo.apigw_p95_ms:.0f} ms target (integration p95 {backend:.0f} ms). If half of the GETs hit the "
-            f"cache, {pct(skipped)} of requests skip Lambda and DynamoDB."
+            f"Over the {ctx.window}, {pct(share)} of {api.requests:,.0f} requests are GETs and the typical hourly p95 "
+            f"latency is {latency:.0f} ms against a {ctx.slo.apigw_p95_ms:.0f} ms target. If half of the GETs hit "
+            f"the cache, {pct(skipped)} of requests skip Lambda and DynamoDB: the {FIRST_CACHE_SIZE} GB cluster costs "
+            f"{usd(cluster)} and the invocations it saves {usd(-saved)}. The new p95 is the slowest 5 % of the "
+            "requests that still reach the backend (a lognormal fitted to the measured p50 and p95)."
         ),
         impact=Impact(
-            p95_ms_delta=round(delta, 1),
+            p95_ms_delta=None if delta is None else round(delta, 1),
             monthly_cost_delta_usd=round(cost, 2),
-            summary=f"API p95 about {delta:+.0f} ms, {usd(cost)} for the {FIRST_CACHE_SIZE} GB cluster",
+            summary=impact_summary(delta, cost, "API"),
         ),
         confidence=0.65,
     )
@@ -203,12 +237,18 @@ class ApiGatewayCache(ChangeKind[CacheValues]):
         return {} if inputs.api is None else {inputs.api.target: _cache_values(inputs.api)}
 
     def rules(self, inputs: ServiceInputs, ctx: RuleContext) -> list[Recommendation]:
-        rec = cache_rule(inputs.api, ctx) if inputs.api is not None else None
+        rec = cache_rule(inputs, ctx)
         return [rec] if rec is not None else []
 
     def risk(self, current: Values, proposed: Values) -> Risk:
         """TTL or size only, the cache stays on: low; turning it on or off (stale responses / cold cache): medium."""
         return "low" if bool(current.get("enabled")) and bool(proposed.get("enabled")) else "medium"
+
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        api = inputs.api
+        if api is not None and proposed.get("enabled") and not current.get("enabled") and api.get_share is None:
+            return "the GET share is not measured (detailed metrics off): a cache cannot be judged"
+        return None
 
     def canonical(self, values: dict[str, Any]) -> dict[str, Any]:
         """``0.5`` or ``118.0`` → ``"0.5"`` / ``"118"``: the same size spelled as a number is not a different value."""

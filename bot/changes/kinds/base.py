@@ -100,6 +100,11 @@ class ChangeKind(ABC, Generic[V]):
         """Why the change is a larger step than ``changes.max_step`` allows, or None."""
         return None
 
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        """Why the measurements do not support this direction of change (the rules would refuse it), or None.
+        Asked of every proposal, so a model cannot propose what the rules would refuse for lack of evidence."""
+        return None
+
     def canonical(self, values: dict[str, Any]) -> dict[str, Any]:
         """The model's spelling of values → ours (e.g. 0.5 → "0.5"), before anything compares them."""
         return values

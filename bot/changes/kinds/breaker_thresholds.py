@@ -56,7 +56,8 @@ def breaker_rule(breaker: BreakerInputs, qps: float | None, ctx: RuleContext) ->
         )
         effect = "trips on ordinary noise" if threshold > breaker.failure_threshold else "reacts too late"
         reasons.append(
-            f"Typical traffic is {qps:.1f} requests/s ({band}), for which the guide's adaptive rule sets a failure "
+            f"Typical traffic (median 1-minute rate over the {ctx.window}) is {qps:.1f} requests/s ({band}), for "
+            "which the guide's adaptive rule sets a failure "
             f"threshold of {threshold}; the configured {breaker.failure_threshold} {effect}."
         )
     if timeout != breaker.open_timeout_s:

@@ -9,9 +9,10 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.analysis.estimates import dynamodb_capacity_cost, pct, usd
-from bot.analysis.inputs import ServiceInputs, TableInputs
+from bot.analysis.estimates import dynamodb_capacity_cost, pct, per_month, usd
+from bot.analysis.inputs import LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.models import Impact, Recommendation, Risk, Values
+from bot.analysis.prices import lambda_prices
 from bot.analysis.rule_context import RuleContext
 from bot.aws.cloudwatch import MetricQuery
 from bot.aws.dynamodb_admin import DynamoDbAdmin
@@ -25,6 +26,7 @@ MAX_DECREASES_PER_DAY = 27
 HOT = 0.8  # the guide's utilisation threshold
 GROWTH = 1.5  # the guide's factor
 IDLE = 0.2  # below 20 % peak utilisation the table pays for five times what it uses
+HOT_KEY_UTILIZATION = 0.5  # throttles while peak use stays below half the capacity: one partition key is hot
 DIMENSIONS = {"read_units": "dynamodb:table:ReadCapacityUnits", "write_units": "dynamodb:table:WriteCapacityUnits"}
 
 
@@ -58,8 +60,46 @@ def _size(units: int, peak: float | None, throttles: float, factor: float) -> tu
     return units, ""
 
 
-def capacity_rule(table: TableInputs, ctx: RuleContext) -> Recommendation | None:
-    if not table.provisioned:
+def hot_partition(table: TableInputs, ctx: RuleContext) -> bool:
+    """Throttles while the table as a whole uses little of its capacity: a hot partition key, which more capacity
+    does not fix (each partition has its own ceiling). Said as a note; no capacity change is proposed."""
+    for label, throttles, peak, units in (
+        ("reads", table.read_throttles, table.consumed_read_peak, table.read_units),
+        ("writes", table.write_throttles, table.consumed_write_peak, table.write_units),
+    ):
+        if throttles <= 0 or peak is None:
+            continue
+        if table.provisioned and units > 0 and peak / units >= HOT_KEY_UTILIZATION:
+            continue
+        use = (
+            f"peak use {peak:.1f} of {units} units/s" if table.provisioned else f"peak use {peak:.1f} units/s on-demand"
+        )
+        ctx.note(
+            f"{table.name}: {throttles:,.0f} throttled {label} over the {ctx.window} while {use} — a hot partition "
+            "key, not a capacity shortage; more capacity would not help. Spread the key (write sharding) or cache it; "
+            "CloudWatch Contributor Insights on the table shows the most accessed keys."
+        )
+        return True
+    return False
+
+
+RETRY_ROUND_TRIPS = 2  # a throttled request is retried by the SDK: backoff plus another call, billed Lambda time
+
+
+def _retry_cost(throttled_month: float, table: TableInputs, functions: list[LambdaInputs]) -> float:
+    """Lambda time spent retrying throttled requests (about two more round trips each), at each function's price."""
+    wait_ms = RETRY_ROUND_TRIPS * (table.latency_avg_typical_ms or 0.0)
+    return sum(
+        throttled_month * wait_ms / 1000 * fn.memory_mb / 1024 * lambda_prices("", fn.architecture).gb_second
+        for fn in functions[:1]
+    )
+
+
+def capacity_rule(
+    table: TableInputs, ctx: RuleContext, functions: list[LambdaInputs] | None = None
+) -> Recommendation | None:
+    functions = functions or []
+    if hot_partition(table, ctx) or not table.provisioned:
         return None
     factor = ctx.max_step.dynamodb_capacity_factor
     reads, read_why = _size(table.read_units, table.consumed_read_peak, table.read_throttles, factor)
@@ -79,6 +119,8 @@ def capacity_rule(table: TableInputs, ctx: RuleContext) -> Recommendation | None
         table.read_units, table.write_units, ctx.pricing
     )
     throttled = table.read_throttles + table.write_throttles
+    if throttled and reads >= table.read_units and writes >= table.write_units:
+        cost -= _retry_cost(per_month(throttled, ctx.window_h), table, functions)
     rule = (
         f"Sized at {GROWTH}× the peak 5-minute consumption; above {pct(HOT)} utilisation or any throttling the "
         f"table grows, below {pct(IDLE)} it shrinks."
@@ -89,11 +131,12 @@ def capacity_rule(table: TableInputs, ctx: RuleContext) -> Recommendation | None
         target=table.name,
         current={"read_units": table.read_units, "write_units": table.write_units},
         proposed={"read_units": reads, "write_units": writes},
-        rationale=f"{table.name}: {'; '.join(parts)}. {rule}",
+        rationale=f"{table.name}, over the {ctx.window}: {'; '.join(parts)}. {rule}",
         impact=Impact(
             p95_ms_delta=None,
             monthly_cost_delta_usd=round(cost, 2),
-            summary=(f"no more throttling ({throttled:,.0f} throttled requests), " if throttled else "") + usd(cost),
+            summary=(f"no more throttling ({throttled:,.0f} throttled requests), " if throttled else "")
+            + f"{usd(cost)} (net bill change)",
         ),
         confidence=0.8 if not decreasing else 0.7,
     )
@@ -157,7 +200,7 @@ class DynamoDbCapacity(ChangeKind[CapacityValues]):
         }
 
     def rules(self, inputs: ServiceInputs, ctx: RuleContext) -> list[Recommendation]:
-        return [rec for table in inputs.tables if (rec := capacity_rule(table, ctx)) is not None]
+        return [rec for table in inputs.tables if (rec := capacity_rule(table, ctx, inputs.lambdas)) is not None]
 
     def check_live(self, target: str, proposed: CapacityValues, inputs: ServiceInputs) -> None:
         table = next(t for t in inputs.tables if t.name == target)
@@ -169,6 +212,23 @@ class DynamoDbCapacity(ChangeKind[CapacityValues]):
         """Increases only: low; any decrease (throttling risk): high."""
         lower = any(int(proposed[k]) < int(current.get(k) or 0) for k in ("read_units", "write_units"))
         return "high" if lower else "low"
+
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        table = next((t for t in inputs.tables if t.name == target), None)
+        if table is None:
+            return None
+        for key, peak, throttles in (
+            ("read_units", table.consumed_read_peak, table.read_throttles),
+            ("write_units", table.consumed_write_peak, table.write_throttles),
+        ):
+            units = int(current.get(key) or 0)
+            if peak is None:
+                return "capacity changes need measured consumed capacity"
+            if int(proposed[key]) > units and throttles <= 0 and peak <= units * HOT:
+                return f"{key}: peak use {peak:.1f} of {units} without throttling does not need more capacity"
+            if int(proposed[key]) > units and throttles > 0 and units and peak < units * HOT_KEY_UTILIZATION:
+                return f"{key}: throttles at low overall use are a hot partition key; more capacity does not help"
+        return None
 
     def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
         return step_beyond(current, proposed, ("read_units", "write_units"), step.dynamodb_capacity_factor)

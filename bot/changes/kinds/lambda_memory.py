@@ -9,14 +9,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.analysis.estimates import (
-    DEFAULT_CPU_SHARE,
     FULL_VCPU_MB,
     cpu_scaled_duration,
+    impact_summary,
     lambda_compute_cost,
     pct,
     per_month,
     round_up_memory,
-    usd,
 )
 from bot.analysis.inputs import LambdaInputs, ServiceInputs
 from bot.analysis.models import Impact, Recommendation, Risk, Values
@@ -55,18 +54,21 @@ def _memory_utilization(fn: LambdaInputs) -> float | None:
 
 
 def _memory_recommendation(
-    fn: LambdaInputs, ctx: RuleContext, new_mb: int, reason: str, confidence: float, cpu_share: float | None
+    fn: LambdaInputs, ctx: RuleContext, new_mb: int, reason: str, confidence: float, cpu_share: float
 ) -> Recommendation:
-    cpu_share = cpu_share if cpu_share is not None else DEFAULT_CPU_SHARE
+    prices = ctx.lambda_prices(fn.architecture)
     invocations_month = per_month(fn.invocations, ctx.window_h)
     avg = fn.duration_avg_ms or 0.0
     new_avg = cpu_scaled_duration(avg, fn.memory_mb, new_mb, cpu_share)
-    cost = lambda_compute_cost(new_mb, new_avg, invocations_month, ctx.pricing) - lambda_compute_cost(
-        fn.memory_mb, avg, invocations_month, ctx.pricing
+    cost = lambda_compute_cost(new_mb, new_avg, invocations_month, prices) - lambda_compute_cost(
+        fn.memory_mb, avg, invocations_month, prices
     )
-    p95 = fn.duration_p95_ms
+    p95 = fn.duration_p95_baseline_ms
     delta = None if p95 is None else cpu_scaled_duration(p95, fn.memory_mb, new_mb, cpu_share) - p95
-    model = f"CPU share {pct(cpu_share)}, from {fn.cpu_share_source}"
+    model = (
+        f"CPU share {pct(cpu_share)} measured by Lambda Insights cpu_total_time over the {ctx.window}; "
+        f"{fn.invocations:,.0f} invocations at {fn.architecture} prices"
+    )
     return Recommendation(
         kind=LambdaMemory.name,
         service=ctx.service,
@@ -77,7 +79,7 @@ def _memory_recommendation(
         impact=Impact(
             p95_ms_delta=None if delta is None else round(delta, 1),
             monthly_cost_delta_usd=round(cost, 2),
-            summary=f"Lambda p95 {'' if delta is None else f'{delta:+.0f} ms'}, {usd(cost)}".strip(),
+            summary=impact_summary(delta, cost, "Lambda"),
         ),
         confidence=confidence,
     )
@@ -100,25 +102,27 @@ def memory_pressure(fn: LambdaInputs, ctx: RuleContext) -> Recommendation | None
     new_mb = round_up_memory(max(fn.memory_mb * 1.25, used / MEMORY_HEADROOM))
     new_mb = min(new_mb, int(fn.memory_mb * ctx.max_step.lambda_memory_factor) // 64 * 64 or 128, 10240)
     reason = (
-        f"Peak memory use is {used:.0f} of {fn.memory_mb} MB ({util:.0f} %, above {MEMORY_PRESSURE_PCT:.0f} %): "
-        f"out-of-memory kills and GC pauses are close. {new_mb} MB puts peak use at {used / new_mb:.0%}."
+        f"Peak memory use over the {ctx.window} is {used:.0f} of {fn.memory_mb} MB ({util:.0f} %, above "
+        f"{MEMORY_PRESSURE_PCT:.0f} %, Lambda Insights): out-of-memory kills and GC pauses are close. {new_mb} MB "
+        f"puts peak use at {used / new_mb:.0%}."
     )
-    return _memory_recommendation(fn, ctx, new_mb, reason, 0.85, fn.cpu_share_typical)
+    share = fn.cpu_share if fn.cpu_share is not None else 0.0  # unmeasured CPU: no speed-up claimed
+    return _memory_recommendation(fn, ctx, new_mb, reason, 0.85, share)
 
 
 def cpu_starved(fn: LambdaInputs, ctx: RuleContext) -> Recommendation | None:
-    p95, share = fn.duration_p95_ms, fn.cpu_share
+    p95, share = fn.duration_p95_baseline_ms, fn.cpu_share
     if p95 is None or share is None or p95 <= ctx.slo.latency_ms * SLOW_SHARE_OF_SLO:
         return None
     if share < CPU_BOUND_SHARE or fn.memory_mb >= FULL_VCPU_MB:
         return None
     factor = min(2.0, ctx.max_step.lambda_memory_factor)
     new_mb = min(round_up_memory(fn.memory_mb * factor), round_up_memory(FULL_VCPU_MB))
-    baseline = f" (baseline {fn.duration_p95_baseline_ms:.0f} ms)" if fn.duration_p95_baseline_ms else ""
     reason = (
-        f"p95 duration is {p95:.0f} ms{baseline}, over half the {ctx.slo.latency_ms:.0f} ms latency SLO, and "
-        f"{pct(share)} of it is CPU time: the function is CPU-bound at {fn.memory_mb} MB, and Lambda adds CPU in "
-        f"proportion to memory up to one vCPU at {FULL_VCPU_MB} MB."
+        f"p95 duration is {p95:.0f} ms (median hourly p95 over the {ctx.window}), over half the "
+        f"{ctx.slo.latency_ms:.0f} ms latency SLO, and Lambda Insights measures {pct(share)} of the duration as CPU "
+        f"time: the function is CPU-bound at {fn.memory_mb} MB, and Lambda adds CPU in proportion to memory up to "
+        f"one vCPU at {FULL_VCPU_MB} MB."
     )
     return _memory_recommendation(fn, ctx, new_mb, reason, 0.75, share)
 
@@ -128,22 +132,37 @@ def memory_idle(fn: LambdaInputs, ctx: RuleContext) -> Recommendation | None:
     if measured is None or measured[0] > IDLE_MEMORY_PCT or fn.memory_mb < 256:
         return None
     util, used = measured
-    cpu_share = fn.cpu_share_typical if fn.cpu_share_typical is not None else DEFAULT_CPU_SHARE
+    cpu_share = fn.cpu_share
+    if cpu_share is None:
+        ctx.note(
+            f"{fn.name}: peak memory use is {util:.0f} % of {fn.memory_mb} MB, but less memory also means less CPU "
+            "and Lambda Insights measured no CPU time (cpu_total_time), so memory is not lowered."
+        )
+        return None
     if cpu_share >= CPU_BOUND_SHARE:
         return None  # less memory means less CPU: a CPU-bound function would get slower
     new_mb = max(round_up_memory(used / IDLE_TARGET), round_up_memory(fn.memory_mb / ctx.max_step.lambda_memory_factor))
-    slower = cpu_scaled_duration(fn.duration_p95_ms or 0.0, fn.memory_mb, new_mb, cpu_share)
+    slower = cpu_scaled_duration(fn.duration_p95_baseline_ms or 0.0, fn.memory_mb, new_mb, cpu_share)
     if new_mb > fn.memory_mb * 0.75 or slower > ctx.slo.lambda_p95_ms * 0.5:
         return None  # not worth a change, or the slower function would eat too much of its duration budget
     reason = (
-        f"Peak memory use is {used:.0f} of {fn.memory_mb} MB ({util:.0f} %) over {ctx.window_h:.0f} h and the "
-        f"function mostly waits on I/O: {new_mb} MB still leaves peak use at {used / new_mb:.0%}."
+        f"Peak memory use is {used:.0f} of {fn.memory_mb} MB ({util:.0f} %) over the {ctx.window} and Lambda "
+        f"Insights measures only {pct(cpu_share)} of the duration as CPU time: {new_mb} MB still leaves peak use at "
+        f"{used / new_mb:.0%}."
     )
     return _memory_recommendation(fn, ctx, new_mb, reason, 0.7, cpu_share)
 
 
 def memory_rule(fn: LambdaInputs, ctx: RuleContext) -> Recommendation | None:
-    """Right-size memory: pressure first (safety), then CPU starvation (speed), then idle memory (cost)."""
+    """Right-size memory on measured evidence only: pressure first (safety), then CPU starvation (speed), then idle
+    memory (cost). Without Lambda Insights nothing is measured, the rule stays silent and says so."""
+    if not fn.insights:
+        if fn.invocations > 0:
+            ctx.note(
+                f"{fn.name}: memory not assessed — Lambda Insights is off, so neither memory use nor CPU time is "
+                "measured (duration alone cannot tell CPU work from waiting on another API)."
+            )
+        return None
     return memory_pressure(fn, ctx) or cpu_starved(fn, ctx) or memory_idle(fn, ctx)
 
 
@@ -192,6 +211,18 @@ class LambdaMemory(ChangeKind[MemoryValues]):
         before = float(current.get("memory_mb") or 0)
         ratio = float(proposed["memory_mb"]) / before if before else float("inf")
         return "low" if 1 < ratio <= 1.5 else "high" if ratio < 0.75 else "medium"
+
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        fn = next((f for f in inputs.lambdas if f.name == target), None)
+        if fn is None:
+            return None
+        up = float(proposed["memory_mb"]) > float(current["memory_mb"])
+        util, share = _memory_utilization(fn), fn.cpu_share
+        if up and not ((util is not None and util >= MEMORY_PRESSURE_PCT) or (share or 0.0) >= CPU_BOUND_SHARE):
+            return "no measured evidence for more memory (Lambda Insights shows neither memory pressure nor CPU-bound)"
+        if not up and (util is None or share is None):
+            return "less memory needs measured memory use and CPU time (Lambda Insights)"
+        return None
 
     def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
         if beyond(current, proposed, "memory_mb", step.lambda_memory_factor):

@@ -9,10 +9,20 @@ import time
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.analysis.estimates import pct, provisioned_concurrency_cost, usd
-from bot.analysis.inputs import LambdaInputs, ServiceInputs
+from bot.analysis.estimates import (
+    cold_start_p95,
+    covered_share,
+    impact_summary,
+    init_cost,
+    invocation_cost,
+    pct,
+    per_month,
+    provisioned_net_cost,
+    usd,
+)
+from bot.analysis.inputs import ApiInputs, LambdaInputs, ServiceInputs
 from bot.analysis.models import Impact, Recommendation, Risk, Values
-from bot.analysis.rule_context import RuleContext
+from bot.analysis.rule_context import PC_MAX_USD_PER_1000_COLD_STARTS, RuleContext
 from bot.aws.clients import AwsError
 from bot.aws.cloudwatch import MetricQuery
 from bot.aws.lambda_ import LambdaGateway
@@ -34,10 +44,74 @@ class ProvisionedValues(BaseModel):
     units: WholeNumber = Field(ge=1, le=100_000, description="provisioned concurrent executions")
 
 
-def provisioned_concurrency_rule(fn: LambdaInputs, ctx: RuleContext) -> Recommendation | None:
-    share = fn.cold_start_share
-    init = fn.init_duration_p95_ms
-    if share is None or init is None or share < COLD_START_SHARE or init < COLD_START_MIN_INIT_MS:
+MIN_P95_GAIN = 0.05  # provisioned concurrency must take at least 5 % off the p95 …
+MIN_P95_GAIN_MS = 5.0  # … and at least 5 ms
+OVER_PROVISIONED = 0.5  # at most half the provisioned units ever used
+
+
+def _package(fn: LambdaInputs) -> str:
+    if fn.code_size_bytes is None:
+        return ""
+    return f" The deployment package is {fn.code_size_bytes / 1e6:.1f} MB (CodeSize); a smaller one inits faster."
+
+
+def _recommendation(
+    fn: LambdaInputs, ctx: RuleContext, units: int, rationale: str, p95_delta: float | None, cost: float
+) -> Recommendation:
+    return Recommendation(
+        kind=ProvisionedConcurrency.name,
+        service=ctx.service,
+        target=fn.qualified_name,
+        current={"units": fn.provisioned_units or 0},
+        proposed={"units": units},
+        rationale=rationale,
+        impact=Impact(
+            p95_ms_delta=None if p95_delta is None else round(p95_delta, 1),
+            monthly_cost_delta_usd=round(cost, 2),
+            summary=impact_summary(p95_delta, cost, "API"),
+        ),
+        confidence=0.7,
+    )
+
+
+def _over_provisioned(fn: LambdaInputs, ctx: RuleContext, current: int) -> Recommendation | None:
+    """Provisioned units nobody uses: down to the most ever used (no new cold starts), within the step limit."""
+    used = fn.concurrency_max
+    if used is None or current <= 1 or used > current * OVER_PROVISIONED:
+        return None
+    units = max(1, math.ceil(used), current - ctx.max_step.provisioned_concurrency_units)
+    prices = ctx.lambda_prices(fn.architecture)
+    lost = per_month(fn.invocations, ctx.window_h) * (
+        covered_share(current, fn.concurrency_5min) - covered_share(units, fn.concurrency_5min)
+    )
+    saved = provisioned_net_cost(current - units, fn.memory_mb, lost, fn.duration_avg_ms or 0.0, prices)
+    rationale = (
+        f"{current} provisioned units on alias {fn.alias}, but concurrency peaked at {used:.0f} over the "
+        f"{ctx.window} (ConcurrentExecutions, 5-minute maxima). {units} units still cover the busiest 5 minutes, "
+        f"so no request that was warm turns cold; the rest are billed every hour for nothing."
+    )
+    return _recommendation(fn, ctx, units, rationale, 0.0, -saved)
+
+
+def _cold_starts_unmeasured(fn: LambdaInputs, ctx: RuleContext) -> None:
+    if fn.invocations > 0 and fn.cold_starts is None:
+        ctx.note(
+            f"{fn.name}: provisioned concurrency not assessed — cold starts and init duration are not measured "
+            "(Lambda Insights is off)."
+        )
+
+
+def provisioned_concurrency_rule(  # noqa: PLR0911 — each early return is a reason to stay silent
+    fn: LambdaInputs, api: ApiInputs | None, ctx: RuleContext
+) -> Recommendation | None:
+    current = fn.provisioned_units or 0
+    if current and (down := _over_provisioned(fn, ctx, current)) is not None:
+        return down
+    share, init = fn.cold_start_share, fn.init_duration_p95_ms
+    if share is None or init is None:
+        _cold_starts_unmeasured(fn, ctx)
+        return None
+    if share < COLD_START_SHARE or init < COLD_START_MIN_INIT_MS:
         return None
     if not fn.alias or not fn.alias_version or fn.alias_version == "$LATEST":
         ctx.note(
@@ -45,34 +119,45 @@ def provisioned_concurrency_rule(fn: LambdaInputs, ctx: RuleContext) -> Recommen
             "but it needs an alias on a published version (never $LATEST); configure one first."
         )
         return None
-    current = fn.provisioned_units or 0
-    warm = fn.concurrency_p90 if fn.concurrency_p90 is not None else fn.concurrency_max
-    units = max(1, math.ceil(warm or 1))
-    units = min(units, current + ctx.max_step.provisioned_concurrency_units)
-    if fn.reserved_concurrency is not None:
-        units = min(units, fn.reserved_concurrency)
+    warm = fn.concurrency_busy_p90 if fn.concurrency_busy_p90 is not None else fn.concurrency_max
+    if warm is None:
+        return None
+    units = min(max(1, math.ceil(warm)), current + ctx.max_step.provisioned_concurrency_units, fn.concurrency_limit)
     if units <= current:
         return None
-    tail = init if share >= P95_TAIL_SHARE else init * share / P95_TAIL_SHARE
-    cost = provisioned_concurrency_cost(units - current, fn.memory_mb, ctx.pricing)
-    return Recommendation(
-        kind=ProvisionedConcurrency.name,
-        service=ctx.service,
-        target=fn.qualified_name,
-        current={"units": current},
-        proposed={"units": units},
-        rationale=(
-            f"{fn.cold_starts:,.0f} of {fn.invocations:,.0f} invocations ({share:.1%}) were cold starts with init p95 "
-            f"{init:.0f} ms. Typical concurrency (p90 of 5-minute maxima) is {warm or 0:.1f}, so {units} warm "
-            f"environments on alias {fn.alias} (version {fn.alias_version}) absorb most of them."
-        ),
-        impact=Impact(
-            p95_ms_delta=round(-tail, 1),
-            monthly_cost_delta_usd=round(cost, 2),
-            summary=f"cold starts mostly gone: API p95 {-tail:+.0f} ms (init time leaves the tail), {usd(cost)}",
-        ),
-        confidence=0.75 if share >= P95_TAIL_SHARE else 0.6,
-    )
+    prices = ctx.lambda_prices(fn.architecture)
+    cover_now, cover_new = covered_share(current, fn.concurrency_5min), covered_share(units, fn.concurrency_5min)
+    remaining = (1 - cover_new) / (1 - cover_now) if cover_now < 1 else 1.0
+    invocations_month = per_month(fn.invocations, ctx.window_h)
+    removed = per_month(fn.cold_starts or 0.0, ctx.window_h) * (1 - remaining)
+    init_avg = fn.init_duration_avg_ms if fn.init_duration_avg_ms is not None else init
+    cost = provisioned_net_cost(
+        units - current, fn.memory_mb, invocations_month * (cover_new - cover_now), fn.duration_avg_ms or 0.0, prices
+    ) - init_cost(removed, init_avg, fn.memory_mb, prices)
+    p95, p50 = (api.latency_p95_baseline_ms, api.latency_p50_ms) if api is not None else (None, None)
+    delta = None if p95 is None or p50 is None else cold_start_p95(p50, p95, share, init, remaining) - p95
+    per_thousand = cost / removed * 1000 if removed > 0 else math.inf
+    gain_needed = max(MIN_P95_GAIN_MS, MIN_P95_GAIN * (p95 or 0.0))
+    bill = invocations_month * invocation_cost(fn.memory_mb, fn.duration_avg_ms or 0.0, prices)
+    too_dear = per_thousand > PC_MAX_USD_PER_1000_COLD_STARTS or cost > bill
+    if delta is None or -delta < gain_needed or too_dear:
+        gain = "unknown" if delta is None else f"{delta:+.0f} ms"
+        ctx.note(
+            f"{fn.name}: provisioned concurrency would not pay — {units} units cost {usd(cost)} net to remove "
+            f"{removed:,.0f} cold starts a month (${per_thousand:,.2f} per 1,000; the function's own bill is "
+            f"{usd(bill)}) for an API p95 change of {gain}."
+        )
+        return None
+    rationale = (
+        f"Over the {ctx.window}, {fn.cold_starts:,.0f} of {fn.invocations:,.0f} invocations ({share:.1%}) were cold "
+        f"starts with init p95 {init:.0f} ms (Lambda Insights). In busy hours concurrency was {warm:.1f} (p90 of "
+        f"5-minute ConcurrentExecutions maxima), so {units} warm environments on alias {fn.alias} (version "
+        f"{fn.alias_version}) would have served {pct(cover_new)} of the load and removed about {removed:,.0f} cold "
+        f"starts a month at ${per_thousand:,.2f} per 1,000. Net bill: the warm units' hourly charge, minus the "
+        f"invocations they serve at the lower provisioned duration rate and the billed INIT time of the cold starts "
+        f"they remove ({fn.architecture} prices)."
+    ) + _package(fn)
+    return _recommendation(fn, ctx, units, rationale, delta, cost)
 
 
 class ProvisionedConcurrencyHandler(ChangeHandler):
@@ -131,7 +216,7 @@ class ProvisionedConcurrency(ChangeKind[ProvisionedValues]):
         return {fn.qualified_name: {"units": fn.provisioned_units or 0} for fn in inputs.lambdas if fn.alias}
 
     def rules(self, inputs: ServiceInputs, ctx: RuleContext) -> list[Recommendation]:
-        return [rec for fn in inputs.lambdas if (rec := provisioned_concurrency_rule(fn, ctx)) is not None]
+        return [rec for fn in inputs.lambdas if (rec := provisioned_concurrency_rule(fn, inputs.api, ctx)) is not None]
 
     def check_live(self, target: str, proposed: ProvisionedValues, inputs: ServiceInputs) -> None:
         name, qualifier = split_qualified(target)
@@ -144,6 +229,19 @@ class ProvisionedConcurrency(ChangeKind[ProvisionedValues]):
     def risk(self, current: Values, proposed: Values) -> Risk:
         """Any change is medium: billed every hour, and a decrease brings back cold starts."""
         return "medium"
+
+    def evidence_problem(self, target: str, current: Values, proposed: Values, inputs: ServiceInputs) -> str | None:
+        name, _ = split_qualified(target)
+        fn = next((f for f in inputs.lambdas if f.name == name), None)
+        if fn is None:
+            return None
+        if int(proposed["units"]) > int(current.get("units") or 0):
+            share = fn.cold_start_share
+            if share is None or share < COLD_START_SHARE or fn.concurrency_max is None:
+                return "no measured cold starts or concurrency justify more provisioned concurrency"
+        elif fn.concurrency_max is None:
+            return "fewer provisioned units need measured concurrency (ConcurrentExecutions)"
+        return None
 
     def step_problem(self, current: Values, proposed: Values, step: MaxStep) -> str | None:
         if abs(int(proposed.get("units", 0)) - int(current.get("units", 0))) > step.provisioned_concurrency_units:

@@ -23,9 +23,10 @@ ANALYZE_ALARM_ACTION = "analyze_alarm"
 
 def parse_analyze_args(args: list[str], kinds: tuple[str, ...], services: list[str]) -> tuple[str | None, str | None]:
     """(kind, service) from the words after `/perf analyze`, in any order; a kind by name or by one of its words."""
+    from bot.analysis.groups import GROUPS
     from bot.changes.kinds import kind_words
 
-    words = kind_words()
+    words = kind_words() | {group: group for group in GROUPS}
     kind: str | None = None
     service: str | None = None
     for word in args:
@@ -48,7 +49,7 @@ def parse_analyze_args(args: list[str], kinds: tuple[str, ...], services: list[s
 
 @subcommand(
     "analyze",
-    usage="/perf analyze [kind] [service]",
+    usage="/perf analyze [kind | lambda | dynamodb | apigw | cost | performance] [service]",
     summary="tuning recommendations from the last 24 h, for every kind or one (e.g. `/perf analyze memory`), each "
     "checked by perfbot's guardrails",
 )

@@ -70,7 +70,8 @@ class Harness:
 
 def slow_cpu_inputs() -> Any:
     """A CPU-bound function the rule engine would also size up (so a fallback has something to say)."""
-    return healthy_inputs(fn=healthy_lambda(duration_p95_ms=540, recent_duration_avg_ms=320, downstream_avg_ms=8))
+    fn = healthy_lambda(duration_p95_baseline_ms=540, duration_avg_ms=320, cpu_time_avg_ms=300)
+    return healthy_inputs(fn=fn)
 
 
 @pytest.fixture

@@ -9,7 +9,15 @@ import pytest
 from bot.analysis.guardrails import GuardrailResult, apply_guardrails, compute_risk
 from bot.analysis.models import Recommendation
 from bot.settings import MaxStep
-from tests.support.analysis_factories import FUNCTION, SERVICE, TABLE, healthy_inputs, healthy_lambda, healthy_table
+from tests.support.analysis_factories import (
+    FUNCTION,
+    SERVICE,
+    TABLE,
+    healthy_api,
+    healthy_inputs,
+    healthy_lambda,
+    healthy_table,
+)
 
 LIVE: dict[tuple[str, str], dict[str, Any]] = {
     ("lambda_memory", FUNCTION): {"memory_mb": 1024},
@@ -36,8 +44,19 @@ def rec(kind: str, target: str, proposed: dict[str, Any], **extra: Any) -> Recom
     return Recommendation.model_validate(data)
 
 
+def measured(**inputs: Any) -> dict[str, Any]:
+    """Inputs with the evidence each VALID proposal needs: memory pressure and cold starts (Lambda Insights), the
+    stage's 429s, a busy table."""
+    evidence = {
+        "fn": healthy_lambda(memory_utilization_max_pct=90, memory_used_max_mb=920, cold_starts=160_000),
+        "api": healthy_api(stage_throttled=5_000),
+        "table": healthy_table(consumed_read_peak=45, consumed_write_peak=21),
+    }
+    return {**evidence, **inputs}
+
+
 def check(*recs: Recommendation, pending: set[str] | None = None, **inputs: Any) -> GuardrailResult:
-    return apply_guardrails(list(recs), healthy_inputs(**inputs), MaxStep(), pending_fingerprints=pending)
+    return apply_guardrails(list(recs), healthy_inputs(**measured(**inputs)), MaxStep(), pending_fingerprints=pending)
 
 
 VALID = [
@@ -59,6 +78,24 @@ def test_valid_recommendations_pass_with_risk_computed_by_code() -> None:
     result = check(*claimed_low)
     assert result.dropped == []
     assert [r.risk for r in result.accepted] == ["low", "medium", "medium", "medium", "low", "low"]
+
+
+def test_what_the_rules_would_refuse_for_lack_of_evidence_is_refused_from_a_model_too() -> None:
+    """A healthy service measures no memory pressure, cold starts, 429s or busy table: the model's proposals to
+    raise them are dropped with the missing evidence named; the breaker (configuration) still passes."""
+    result = apply_guardrails(VALID, healthy_inputs(), MaxStep(), pending_fingerprints=set())
+    reasons = {d.kind: d.reason for d in result.dropped}
+    assert "neither memory pressure nor CPU-bound" in reasons["lambda_memory"]
+    assert "cold starts" in reasons["lambda_provisioned_concurrency"]
+    assert "throttled nothing" in reasons["apigw_throttling"]
+    assert "does not need more capacity" in reasons["dynamodb_capacity"]
+    assert [r.kind for r in result.accepted] == ["apigw_cache", "breaker_thresholds"]
+    saturated = healthy_inputs(fn=healthy_lambda(throttles=300), api=healthy_api(stage_throttled=5_000))
+    raise_limit = apply_guardrails(VALID[3:4], saturated, MaxStep(), pending_fingerprints=set())
+    assert "already throttles" in raise_limit.dropped[0].reason
+    no_insights = healthy_lambda(memory_utilization_max_pct=None, memory_used_max_mb=None, cpu_time_avg_ms=None)
+    shrink = rec("lambda_memory", FUNCTION, {"memory_mb": 768})
+    assert "Lambda Insights" in check(shrink, fn=no_insights).dropped[0].reason
 
 
 BAD = [
