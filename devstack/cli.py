@@ -12,11 +12,14 @@ def add_commands(subparsers: Any) -> None:
     # Importing the corpus makes its scenarios selectable by `python -m bot simulate --scenario <name>`.
 
     demo = subparsers.add_parser("demo", help="run the whole perfbot story on the embedded default")
+    demo.add_argument("--serve", action="store_true", help="keep the web channel running after the story")
+    demo.add_argument("--web-port", type=int, default=0, help="the web channel's port (default: a free one)")
     demo.set_defaults(func=_demo)
 
     run = subparsers.add_parser("devstack", help="run embedded AWS and the Slack emulator in the foreground")
     run.add_argument("--aws-port", type=int, default=5000)
     run.add_argument("--slack-port", type=int, default=5001)
+    run.add_argument("--web-port", type=int, default=0, help="the web channel's port (default: a free one)")
     run.add_argument("--no-slack", action="store_true", help="embedded AWS only")
     run.set_defaults(func=_devstack)
 
@@ -25,17 +28,24 @@ def add_commands(subparsers: Any) -> None:
     simulate.set_defaults(func=_simulate)
 
 
-def _demo(_: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> int:
     from devstack.demo import run_demo
 
-    return run_demo()
+    return run_demo(serve=args.serve, web_port=args.web_port)
 
 
 def _devstack(args: argparse.Namespace) -> int:
     from devstack.stack import Devstack
 
     with Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack) as stack:
-        for key, value in stack.env.items():
+        env = dict(stack.env)
+        if stack.slack is not None:
+            from devstack.web import WebChannel, add_people
+
+            add_people(stack.slack)
+            web = WebChannel(stack, port=args.web_port).start()
+            env["WEB_URL"] = web.url
+        for key, value in env.items():
             print(f"{key}={value}", flush=True)
         print("# devstack running; Ctrl-C to stop", flush=True)
         while True:

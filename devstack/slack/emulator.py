@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from devstack.slack import scopes as scopes_module
-from devstack.slack.models import Call, File, Message, Refusal, User
+from devstack.slack.models import Call, Channel, File, Message, Refusal, User
 from devstack.slack.server import Dispatcher, SlackHTTPServer
 from devstack.slack.store import SlackError, Store
 from devstack.slack.transcript import TranscriptWriter
@@ -182,6 +182,25 @@ class SlackEmulator:
         """The ID of ``#name``, ``name``, an ID or a user ID (the bot's DM with them); nothing is created except
         that DM. Unknown names and IDs raise ``SlackError("channel_not_found")``."""
         return self._store.resolve_channel(channel)
+
+    def user_name(self, user_id: str) -> str | None:
+        """The handle of a workspace member (``alice``), ``None`` for an unknown ID."""
+        return self._store.user_name(user_id)
+
+    def users(self) -> list[User]:
+        """The workspace's members (the bot included), in the order they were added."""
+        with self._store.lock:
+            return [replace(u) for u in self._store.users.values()]
+
+    def conversations(self) -> list[Channel]:
+        """Every channel and DM the workspace has (copies), in creation order."""
+        with self._store.lock:
+            return [replace(c, members=set(c.members)) for c in self._store.channels.values()]
+
+    def channel_name(self, channel: str) -> str:
+        """``perf-alerts`` for a channel (name or ID), the user's handle for a DM."""
+        with self._store.lock:
+            return self._store.channels[self.channel_id(channel)].name
 
     # -- what happened -------------------------------------------------------------------------------------
     def _lookup(self, channel: str) -> str:

@@ -1,0 +1,75 @@
+"""The web channel in a real browser: after a short story (an alarm with its graph, a recommendation card) the page
+shows what the emulator holds, and clicking Acknowledge and Approve goes to perfbot as Slack's signed requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from devstack.web import WebChannel
+from tests.support import monitored
+from tests.support.alarm_helpers import LATENCY_ALARM, event, invoke
+from tests.support.change_factories import memory_rec
+from tests.support.slack_clicks import ALICE, CHANNEL, card_for
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def web(stack: Any, slack_handler: Any) -> Iterator[WebChannel]:
+    stack.slack.add_user(ALICE, "alice", "Alice Approver")
+    with WebChannel(stack, default_user=ALICE) as channel:
+        yield channel
+
+
+def _story(stack: Any) -> tuple[Any, Any]:
+    """An alarm (its graph uploaded into its thread) and a recommendation card awaiting a decision."""
+    monitored.create_function()
+    invoke(event(LATENCY_ALARM, "ALARM", datetime.now(UTC)))
+    proposal = card_for(stack, memory_rec(risk="medium"))
+    [alarm] = [m for m in stack.slack.messages(CHANNEL) if "API-HighLatency-P95" in m.text]
+    return alarm, proposal
+
+
+def _message(driver: Any, ts: str) -> Any:
+    return driver.find_element(By.CSS_SELECTOR, f'.msg[data-ts="{ts}"]')
+
+
+def test_the_channel_renders_the_alarm_and_its_buttons_work(
+    stack: Any, web: WebChannel, browser: Any, screenshots: Path
+) -> None:
+    alarm, proposal = _story(stack)
+    channel_id = stack.slack.channel_id(CHANNEL)
+    browser.get(f"{web.url}c/{channel_id}?as={ALICE}")
+    wait = WebDriverWait(browser, 15)
+
+    shown = _message(browser, alarm.ts)
+    assert "API-HighLatency-P95" in shown.text
+    graph = shown.find_element(By.CSS_SELECTOR, ".thread img.upload")  # the graph uploaded into the thread
+    assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", graph) > 0
+    assert shown.find_element(By.CSS_SELECTOR, ".b-header, .b-text").text
+    browser.save_screenshot(str(screenshots / "web-channel-alarm.png"))
+
+    shown.find_element(By.CSS_SELECTOR, 'button[data-action-id="alarm_ack"]').click()
+    wait.until(lambda d: "Acknowledged by" in _message(d, alarm.ts).text)
+
+    card = _message(browser, proposal.message_ts)
+    approve = card.find_element(By.CSS_SELECTOR, 'button[data-action-id="approve_proposal"]')
+    assert "primary" in approve.get_attribute("class")
+    approve.click()
+    if approve.get_attribute("data-confirm"):  # Slack asks first when the button has a confirm dialog
+        wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "dialog[open] .c-ok"))).click()
+    wait.until(lambda d: "undo_change" in d.find_element(By.ID, "feed").get_attribute("innerHTML"))
+    browser.save_screenshot(str(screenshots / "web-channel-approved.png"))
+
+    from bot.changes.store import proposal_store
+
+    assert proposal_store().get(proposal.id).state == "applied"
+    assert "Acknowledged by" in stack.slack.messages(CHANNEL)[0].plain_text()
