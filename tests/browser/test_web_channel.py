@@ -73,3 +73,22 @@ def test_the_channel_renders_the_alarm_and_its_buttons_work(
 
     assert proposal_store().get(proposal.id).state == "applied"
     assert "Acknowledged by" in stack.slack.messages(CHANNEL)[0].plain_text()
+
+
+def test_the_perf_box_answers_the_viewing_user_only(stack: Any, web: WebChannel, browser: Any) -> None:
+    stack.slack.add_user("U0BOB", "bob", "Bob Builder")
+    channel_id = stack.slack.channel_id(CHANNEL)
+    browser.get(f"{web.url}c/{channel_id}?as={ALICE}")
+    box = browser.find_element(By.ID, "command")
+    box.send_keys("/perf help")
+    browser.find_element(By.CSS_SELECTOR, "#composer button[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.ephemeral"))
+    answer = browser.find_element(By.CSS_SELECTOR, ".msg.ephemeral")
+    assert "Only visible to you" in answer.text and "/perf" in answer.text
+
+    [answered] = stack.slack.ephemerals(CHANNEL, ALICE)  # what the emulator got through the command's response_url
+    assert answered.ephemeral_user == ALICE
+
+    browser.get(f"{web.url}c/{channel_id}?as=U0BOB")  # Bob does not see Alice's ephemeral answer
+    assert not browser.find_elements(By.CSS_SELECTOR, ".msg.ephemeral")
+    assert browser.find_element(By.ID, "user").get_attribute("value") == "U0BOB"
