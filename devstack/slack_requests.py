@@ -231,3 +231,52 @@ def click_event(
     if retry_num is not None:  # what Slack adds when it re-sends a request it got no timely answer for
         event["headers"] |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
     return event
+
+
+def event_callback_body(
+    event: dict[str, Any], *, team_id: str = "T0PERFBOT", bot_user_id: str = "U0PERFBOT", event_id: str | None = None
+) -> str:
+    """The Events API envelope Slack POSTs (JSON) for one subscribed event."""
+    return json.dumps(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": team_id,
+            "api_app_id": "A0PERFBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": team_id,
+                    "user_id": bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": f"4-{uuid.uuid4().hex}",
+        }
+    )
+
+
+def url_verification_body(challenge: str) -> str:
+    """What Slack sends once to a new Events API request URL; the app must echo ``challenge``."""
+    return json.dumps({"token": "deprecated-verification-token", "challenge": challenge, "type": "url_verification"})
+
+
+def events_api_event(
+    body: str,
+    signing_secret: str,
+    *,
+    retry_num: int | None = None,
+    retry_reason: str = "http_timeout",
+    timestamp: int | None = None,
+) -> dict[str, Any]:
+    """The API Gateway event for an Events API delivery: a signed JSON body; a re-delivery carries Slack's
+    ``X-Slack-Retry-Num`` (1, 2, 3) and ``X-Slack-Retry-Reason`` (``http_timeout``, ``http_error``, …)."""
+    headers = sign(body, signing_secret, timestamp) | {"content-type": "application/json"}
+    if retry_num is not None:
+        headers |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": retry_reason}
+    return apigw_event(body, headers)

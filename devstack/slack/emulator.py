@@ -232,6 +232,29 @@ class SlackEmulator:
         with self._store.lock:
             return [replace(f) for f in self._store.files.values() if f.uploaded]
 
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The App Home view published (views.publish) for ``user``, or ``None``."""
+        with self._store.lock:
+            view = self._store.homes.get(user)
+            return dict(view) if view else None
+
+    def app_home_opened(self, user: str) -> dict[str, Any]:
+        """The ``app_home_opened`` event Slack sends when ``user`` opens the app's Home tab (its ``view`` is the one
+        published for them, if any); wrap it with ``slack_requests.event_callback_body`` to deliver it."""
+        if user not in {u.id for u in self.users()}:
+            raise SlackError("user_not_found")
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self._store.bot_dm(user).id,
+            "tab": "home",
+            "event_ts": self._store.new_ts(),
+        }
+        view = self.home_view(user)
+        if view is not None:
+            event["view"] = view
+        return event
+
     @property
     def calls(self) -> Counter[str]:
         """API methods hit, including calls answered with an error or a 429 (a snapshot)."""

@@ -69,6 +69,7 @@ class Store:
     ephemerals: list[Message] = field(default_factory=list)
     files: dict[str, File] = field(default_factory=dict)
     views: list[dict[str, Any]] = field(default_factory=list)
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user ID → their published App Home view
     used_triggers: set[str] = field(default_factory=set)
     calls: Counter[str] = field(default_factory=Counter)
     call_log: list[Call] = field(default_factory=list)
@@ -125,6 +126,7 @@ class Store:
                 registry.clear()
             self.ephemerals.clear()
             self.views.clear()
+            self.homes.clear()
             self.used_triggers.clear()
             self.calls.clear()
             self.call_log.clear()
