@@ -52,7 +52,9 @@ def slash_command_body(
     user_name: str = "alice",
     team_id: str = "T0PERFBOT",
     channel_name: str = "perf-alerts",
+    trigger_id: str | None = None,
 ) -> str:
+    """``trigger_id``: one the emulator issued (``SlackEmulator.trigger_id()``) to open a modal; else a made-up one."""
     return urlencode(
         {
             "token": "deprecated-verification-token",
@@ -67,7 +69,7 @@ def slash_command_body(
             "api_app_id": "A0PERFBOT",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.trigger",
+            "trigger_id": trigger_id or f"{int(time.time())}.{uuid.uuid4().int % 10**12}.trigger",
         }
     )
 
@@ -170,6 +172,7 @@ def block_actions_payload(
     response_url: str,
     block_id: str = "",
     team_id: str = "T0PERFBOT",
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
     """A ``block_actions`` interaction payload as Slack sends it when a button on ``message`` is clicked."""
     now = time.time()
@@ -184,7 +187,7 @@ def block_actions_payload(
             "channel_id": channel_id,
             "is_ephemeral": False,
         },
-        "trigger_id": f"{int(now)}.{uuid.uuid4().int % 10**12}.trigger",
+        "trigger_id": trigger_id or f"{int(now)}.{uuid.uuid4().int % 10**12}.trigger",
         "team": {"id": team_id, "domain": "perfbot-demo"},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -226,6 +229,7 @@ def click_event(
         channel_name=channel.lstrip("#"),
         message={"type": "message", "ts": message_ts},
         response_url=emulator.response_url(channel_id, user, message_ts or None),
+        trigger_id=emulator.trigger_id(),
     )
     event = signed_event(block_action_body(payload), signing_secret)
     if retry_num is not None:  # what Slack adds when it re-sends a request it got no timely answer for
@@ -280,3 +284,35 @@ def events_api_event(
     if retry_num is not None:
         headers |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": retry_reason}
     return apigw_event(body, headers)
+
+
+def view_submission_payload(
+    view: dict[str, Any], user: str, values: dict[str, str], *, team_id: str = "T0PERFBOT"
+) -> dict[str, Any]:
+    """The ``view_submission`` Slack sends when ``user`` submits ``view`` (as views.open stored it) with ``values``
+    per input block (block_id = action_id, as perfbot's modals use): text inputs carry ``value``, selects
+    ``selected_option``."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input" or block.get("block_id") not in values:
+            continue
+        element, value = block["element"], values[block["block_id"]]
+        if element["type"] == "static_select":
+            option = next(o for o in element["options"] if o["value"] == value)
+            entry = {"type": "static_select", "selected_option": option}
+        else:
+            entry = {"type": element["type"], "value": value}
+        state[block["block_id"]] = {element["action_id"]: entry}
+    submitted = dict(view) | {"state": {"values": state}}
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "perfbot-demo"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
+        "api_app_id": "A0PERFBOT",
+        "token": "deprecated-verification-token",
+        "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.trigger",
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }

@@ -110,7 +110,8 @@ class ChangeOrchestrator:
 
     # -- decide -------------------------------------------------------------------------------------------------
 
-    def approve(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
+    def approve(self, proposal_id: str, click: Click, directory: Directory, *, reason: str = "") -> Outcome:
+        """``reason``: why the approver approves (a high-risk Approve asks for it); kept in the audit event."""
         proposal = self._find(proposal_id)
         refusal = authorize(proposal, click, self.settings, directory)  # even on a decided card: record who tried
         if refusal is not None or proposal is None:
@@ -125,7 +126,8 @@ class ChangeOrchestrator:
             if late is not None:
                 return self._refuse(proposal_id, lost.current, click, late)
             return Outcome("already", lost.current)  # another click won; it applies, this one reports
-        self._record("approved", approved, click, detail=f"risk {approved.risk}")
+        detail = f"risk {approved.risk}" + (f"; reason: {reason}" if reason else "")
+        self._record("approved", approved, click, detail=detail)
         return self._apply(approved, click)
 
     def _approve_as(self, proposal: Proposal, actor: str) -> Outcome:

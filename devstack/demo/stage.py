@@ -94,6 +94,7 @@ class DemoStage:
             channel_id=channel_id,
             response_url=response_url,
             channel_name=channel.lstrip("#"),
+            trigger_id=self.emu.trigger_id(),
         )
         event = slack_requests.signed_event(body, self.stack.signing_secret)
         with lambdas.running_as("slack"):  # the slack function's role, for the ack and the lazy work after it

@@ -23,6 +23,7 @@ from devstack.slack.store import SlackError, Store
 from devstack.slack.validation import MAX_VIEW_BLOCKS, validate_blocks
 
 MAX_VIEW_BYTES = 250_000
+TRIGGER_TTL_S = 3.0  # "trigger_id … expires 3 seconds after being issued" (Slack's modals guide)
 Body = dict[str, Any]
 
 
@@ -98,4 +99,18 @@ def views_publish(store: Store, args: Body) -> Body:
         return {"view": dict(stored)}
 
 
-VIEW_METHODS = {"views.publish": views_publish}
+def views_open(store: Store, args: Body) -> Body:
+    """views.open with Slack's trigger rules on top of ``api_workspace.views_open`` (view checks, one exchange per
+    trigger): a trigger this emulator issued (``SlackEmulator.trigger_id``) expires 3 seconds after it was issued
+    (``expired_trigger_id``). Hand-written trigger ids the emulator never issued are taken as fresh."""
+    from devstack.slack.api_workspace import views_open as open_view
+
+    trigger = args.get("trigger_id") or args.get("interactivity_pointer")
+    with store.lock:
+        issued = store.triggers.get(trigger) if isinstance(trigger, str) else None
+        if issued is not None and store.clock() - issued > TRIGGER_TTL_S:
+            raise SlackError("expired_trigger_id")
+    return open_view(store, args)
+
+
+VIEW_METHODS = {"views.publish": views_publish, "views.open": views_open}

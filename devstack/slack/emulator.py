@@ -14,6 +14,7 @@ lives in a lock-protected store, so tests, lazy listeners on other threads and b
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import Counter
@@ -231,6 +232,15 @@ class SlackEmulator:
         """Files that were uploaded (bytes received), in upload order."""
         with self._store.lock:
             return [replace(f) for f in self._store.files.values() if f.uploaded]
+
+    def trigger_id(self) -> str:
+        """A trigger_id as Slack puts in a slash command or an interaction: valid for one views.open within 3 s."""
+        store = self._store
+        with store.lock:
+            issued = store.clock()
+            trigger = f"{int(issued)}.{store.next_id('')[-6:]}.{secrets.token_hex(16)}"
+            store.triggers[trigger] = issued
+            return trigger
 
     def home_view(self, user: str) -> dict[str, Any] | None:
         """The App Home view published (views.publish) for ``user``, or ``None``."""

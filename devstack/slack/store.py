@@ -71,6 +71,7 @@ class Store:
     views: list[dict[str, Any]] = field(default_factory=list)
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user ID → their published App Home view
     used_triggers: set[str] = field(default_factory=set)
+    triggers: dict[str, float] = field(default_factory=dict)  # trigger_id → when the emulator issued it (clock)
     calls: Counter[str] = field(default_factory=Counter)
     call_log: list[Call] = field(default_factory=list)
     limited: Counter[str] = field(default_factory=Counter)
@@ -128,6 +129,7 @@ class Store:
             self.views.clear()
             self.homes.clear()
             self.used_triggers.clear()
+            self.triggers.clear()
             self.calls.clear()
             self.call_log.clear()
             self.limited.clear()

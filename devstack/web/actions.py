@@ -32,6 +32,7 @@ class SlackClientActions:
             channel_id=channel_id,
             response_url=response_url,
             channel_name=self.emu.channel_name(channel_id),
+            trigger_id=self.emu.trigger_id(),
         )
         event = slack_requests.signed_event(body, self.stack.signing_secret)
         import handlers.slack
@@ -67,6 +68,7 @@ class SlackClientActions:
             message=message,
             response_url=response_url,
             block_id=block_id,
+            trigger_id=self.emu.trigger_id(),
         )
         payload["container"]["is_ephemeral"] = ephemeral
         payload["user"]["username"] = payload["user"]["name"] = self.emu.user_name(user) or user.lower()

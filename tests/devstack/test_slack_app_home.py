@@ -84,3 +84,16 @@ def test_app_home_opened_event_carries_the_published_view(client: WebClient, emu
     assert again["view"]["id"] == emu.home_view(USER)["id"]  # type: ignore[index]
     envelope = json.loads(slack_requests.event_callback_body(again))
     assert envelope["type"] == "event_callback" and envelope["event"] == again and envelope["event_id"].startswith("Ev")
+
+
+def test_a_trigger_expires_three_seconds_after_it_was_issued() -> None:
+    now = [1_800_000_000.0]
+    with SlackEmulator(clock=lambda: now[0]) as emu:
+        client = WebClient(token=emu.bot_token, base_url=emu.api_url)
+        modal = {"type": "modal", "title": {"type": "plain_text", "text": "Maintenance"}, "blocks": []}
+        fresh, late = emu.trigger_id(), emu.trigger_id()
+        now[0] += 2.9
+        assert client.views_open(trigger_id=fresh, view=modal)["ok"]
+        assert error_of(lambda: client.views_open(trigger_id=fresh, view=modal))["error"] == "exchanged_trigger_id"
+        now[0] += 0.2
+        assert error_of(lambda: client.views_open(trigger_id=late, view=modal))["error"] == "expired_trigger_id"

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.changes.verify import Verification
 
 APPROVE, REJECT, UNDO, REVERT = "approve_proposal", "reject_proposal", "undo_change", "revert_change"
+APPROVE_WITH_REASON = "approve_with_reason"
 RISK_ICON = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}
 
 
@@ -72,17 +73,11 @@ def _body(p: Proposal) -> list[Block]:
 
 
 def _pending(p: Proposal) -> list[Block]:
-    before, after = describe_values(p.kind, p.before), describe_values(p.kind, p.after)
-    dialog = None
-    if p.risk == "high":  # Slack shows this dialog before it sends the click
-        dialog = confirm(
-            "Apply a high-risk change?",
-            f"{_title(p.kind)} of {escape(p.target)}: {escape(before)} → {escape(after)}.",
-            ok="Apply",
-        )
+    # A high-risk Approve opens a modal asking for the reason (recorded in the audit log with the approval).
+    approve = APPROVE_WITH_REASON if p.risk == "high" else APPROVE
     return [
         actions(
-            button("Approve", APPROVE, p.id, style="primary", confirm_dialog=dialog),
+            button("Approve", approve, p.id, style="primary"),
             button("Reject", REJECT, p.id),
             block_id=f"proposal:{p.id}",
         ),

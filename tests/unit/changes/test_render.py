@@ -1,4 +1,4 @@
-"""Change cards: only ids in buttons, a confirm dialog for high risk, outside text escaped, Slack's limits kept."""
+"""Change cards: only ids in buttons, a reason modal for high risk, outside text escaped, Slack's limits kept."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ def test_pending_card_buttons_carry_only_the_id() -> None:
     assert "1024 MB" in dump(blocks) and "1536 MB" in dump(blocks)
 
 
-def test_high_risk_approve_asks_for_confirmation() -> None:
-    _, blocks = render.card(proposal(risk="high"))
+def test_high_risk_approve_asks_for_a_reason() -> None:
+    """A high-risk Approve opens the reason modal (bot.slack.listeners.modals) instead of a bare confirm dialog."""
+    p = proposal(risk="high")
+    _, blocks = render.card(p)
     approve = buttons(blocks)[0]
-    assert approve["style"] == "primary" and "confirm" in approve
+    assert approve["style"] == "primary" and (approve["action_id"], approve["value"]) == ("approve_with_reason", p.id)
 
 
 def test_hostile_rationale_is_escaped() -> None:
