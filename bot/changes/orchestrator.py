@@ -273,8 +273,8 @@ class ChangeOrchestrator:
                 p,
                 "verified",
                 SYSTEM_ACTOR,
-                before={"p95_ms": round(result.before, 1)} if result.before is not None else {},
-                after={"p95_ms": round(result.after, 1)} if result.after is not None else {},
+                before={result.audit_key: round(result.before, 1)} if result.before is not None else {},
+                after={result.audit_key: round(result.after, 1)} if result.after is not None else {},
                 detail=result.summary,
             )
         )
