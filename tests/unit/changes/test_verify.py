@@ -58,7 +58,6 @@ def test_a_dynamodb_verification_names_its_statistic() -> None:
     )
     result = measure(table, settings, FakeCloudWatch([12] * 15, [9] * 15))  # type: ignore[arg-type]
     assert (result.stat, result.audit_key) == ("average", "average_ms") and "average" in result.metric
-    lambda_change = measure(
-        proposal(state="applied", applied_at=APPLIED.isoformat()), settings, FakeCloudWatch([8] * 15, [6] * 15)
-    )  # type: ignore[arg-type]
+    fake = FakeCloudWatch([8] * 15, [6] * 15)
+    lambda_change = measure(proposal(state="applied", applied_at=APPLIED.isoformat()), settings, fake)  # type: ignore[arg-type]
     assert lambda_change.audit_key == "p95_ms"
