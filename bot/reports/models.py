@@ -193,6 +193,7 @@ class Regression(_Model):
     current: float
     baseline: float
     unit: str = "ms"
+    catalog_metric: str = "latency"  # its name for `/perf metrics <service> <metric>` (bot.reports.catalog)
 
     @property
     def percent(self) -> float:

@@ -28,6 +28,8 @@ def number(value: float, unit: str) -> str:
         return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
     if unit == "s":
         return f"{value:,.1f} s"
+    if abs(value) >= 1000:  # ",.4g" would print 75190 as "7.519e+04"
+        return f"{value:,.0f} {unit}".strip()
     return f"{value:,.4g} {unit}".strip()
 
 

@@ -205,8 +205,8 @@ def regression_blocks(scan: RegressionScan) -> list[Block]:
                 f"*{number(r.current, r.unit)}* vs baseline {number(r.baseline, r.unit)} (*+{r.percent:.0f} %*)"
             )
         )
-    services = sorted({r.service for r in scan.regressions})
-    look = ", ".join(f"`{escape(f'/perf metrics {name} latency 7d')}`" for name in services)
+    looks = sorted({(r.service, r.catalog_metric) for r in scan.regressions})
+    look = ", ".join(f"`{escape(f'/perf metrics {name} {metric} 7d')}`" for name, metric in looks)
     blocks.append(
         context(
             f"Hour {scan.hour_start:%H:%M}–{scan.end:%H:%M} UTC vs the same hour of the previous 7 days (median "
