@@ -44,13 +44,20 @@ def title(p: Proposal) -> str:
 
 
 def _impact(p: Proposal) -> str:
-    parts = []
+    """The numbers, then the kind's words; when the words already state the numbers, the words alone (never
+    "p95 -260 ms · +14.60 $/month · API p95 about -260 ms, +$14.60/month")."""
+    parts, said = [], []
     if p.impact.p95_ms_delta is not None:
         parts.append(f"p95 {p.impact.p95_ms_delta:+.0f} ms")
+        said.append(f"{p.impact.p95_ms_delta:+.0f} ms")
     if p.impact.monthly_cost_delta_usd is not None:
         parts.append(f"{p.impact.monthly_cost_delta_usd:+,.2f} $/month")
-    if p.impact.summary:
-        parts.append(escape(p.impact.summary))
+        said.append(f"{abs(p.impact.monthly_cost_delta_usd):,.2f}")
+    summary = p.impact.summary
+    if summary and any(number in summary for number in said):
+        return escape(summary)
+    if summary:
+        parts.append(escape(summary))
     return " · ".join(parts) or "not estimated"
 
 

@@ -83,3 +83,15 @@ def test_long_audit_listings_stay_within_slack_limits() -> None:
     _, blocks = render.audit_blocks(events, "Audit log")
     assert len(blocks) <= MAX_BLOCKS
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+
+
+def test_the_impact_is_said_once() -> None:
+    from bot.changes.models import Impact
+
+    said_twice = Impact(p95_ms_delta=-260, monthly_cost_delta_usd=14.6, summary="API p95 about -260 ms, +$14.60/month")
+    text = dump(render.card(proposal(impact=said_twice))[1])
+    assert (
+        text.count("-260 ms") == 1 and text.count("14.60") == 1
+    )  # was "p95 -260 ms · +14.60 $/month · API p95 about…"
+    numbers_only = Impact(p95_ms_delta=-900, monthly_cost_delta_usd=12.5, summary="faster")
+    assert "p95 -900 ms · +12.50 $/month · faster" in dump(render.card(proposal(impact=numbers_only))[1])
