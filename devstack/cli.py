@@ -23,8 +23,13 @@ def add_commands(subparsers: Any) -> None:
     run.add_argument("--no-slack", action="store_true", help="embedded AWS only")
     run.set_defaults(func=_devstack)
 
+    from devstack.simulator.scenarios import SCENARIOS
+
+    scenarios = "; ".join(f"{name}: {s.description}" for name, s in sorted(SCENARIOS.items()))
     simulate = subparsers.add_parser("simulate", help="create the simulated service with 24 h of metrics")
-    simulate.add_argument("--scenario", default="default")
+    simulate.add_argument(
+        "--scenario", default="default", choices=sorted(SCENARIOS), help=f"what the 24 h look like — {scenarios}"
+    )
     simulate.set_defaults(func=_simulate)
 
 
@@ -35,21 +40,41 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _devstack(args: argparse.Namespace) -> int:
+    import shlex
+    import sys
+
     from devstack.stack import Devstack
 
-    with Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack) as stack:
+    stack = Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack)
+    try:
+        stack.start()
+    except OSError as exc:  # a busy port: one line, not a traceback
+        stack.stop()
+        ports = f"--aws-port {args.aws_port} / --slack-port {args.slack_port}"
+        print(
+            f"perfbot devstack: cannot listen ({exc.strerror or exc}); pick free ports with {ports}, 0 = any",
+            file=sys.stderr,
+        )
+        return 1
+    try:
         env = dict(stack.env)
         if stack.slack is not None:
             from devstack.web import WebChannel, add_people
 
             add_people(stack.slack)
-            web = WebChannel(stack, port=args.web_port).start()
+            try:
+                web = WebChannel(stack, port=args.web_port).start()
+            except OSError:  # the asked-for port is busy: any free one
+                web = WebChannel(stack).start()
             env["WEB_URL"] = web.url
+        print("# paste into your shell to point perfbot's CLI at this devstack:", flush=True)
         for key, value in env.items():
-            print(f"{key}={value}", flush=True)
+            print(f"export {key}={shlex.quote(value)}", flush=True)
         print("# devstack running; Ctrl-C to stop", flush=True)
         while True:
             time.sleep(3600)
+    finally:
+        stack.stop()
 
 
 def _simulate(args: argparse.Namespace) -> int:
