@@ -336,6 +336,10 @@ class SlackEmulator:
                 return False
             time.sleep(interval)
 
+    def render(self, message: Message, *, reply: bool = False) -> str:
+        """One message as the transcript shows it (its current text, files, buttons such as ``[ Approve ]``)."""
+        return TranscriptWriter(self._store).message(message, reply=reply)
+
     def transcript(self, channel: str | None = None) -> str:
         """Human-readable dump of one channel, or of every channel with messages."""
         return TranscriptWriter(self._store).render(channel)
