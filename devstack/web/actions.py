@@ -77,6 +77,31 @@ class SlackClientActions:
         event = slack_requests.signed_event(slack_requests.block_action_body(payload), self.stack.signing_secret)
         return dict(lambdas.invoke("slack", event))
 
+    def open_home(self, user: str) -> dict[str, Any]:
+        """``user`` opens perfbot's Home tab: Slack's ``app_home_opened`` event, signed, over the Events API."""
+        body = slack_requests.event_callback_body(self.emu.app_home_opened(user))
+        return dict(lambdas.invoke("slack", slack_requests.events_api_event(body, self.stack.signing_secret)))
+
+    def click_in_home(self, *, user: str, action_id: str, value: str, block_id: str = "") -> dict[str, Any]:
+        """A button on ``user``'s Home tab: block_actions from a ``view`` container (no channel, no response_url)."""
+        view = self.emu.home_view(user) or {}
+        payload = slack_requests.block_actions_payload(
+            action_id,
+            value,
+            user=user,
+            channel_id="",
+            channel_name="",
+            message={},
+            response_url="",
+            block_id=block_id,
+            trigger_id=self.emu.trigger_id(),
+        )
+        payload |= {"container": {"type": "view", "view_id": view.get("id", "")}, "view": view, "channel": None}
+        del payload["response_url"], payload["message"]
+        payload["user"]["username"] = payload["user"]["name"] = self.emu.user_name(user) or user.lower()
+        event = slack_requests.signed_event(slack_requests.block_action_body(payload), self.stack.signing_secret)
+        return dict(lambdas.invoke("slack", event))
+
     def _message(self, channel_id: str, ts: str, user: str, ephemeral: bool) -> dict[str, Any]:
         if ephemeral:
             found = [m for m in self.emu.ephemerals(channel_id, user) if m.ts == ts]

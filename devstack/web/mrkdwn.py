@@ -21,8 +21,11 @@ _STRIKE = re.compile(r"(?<![\w~])~([^~\n]+)~(?![\w~])")
 _SHORTCODE = re.compile(r":([a-z0-9_+\-]+):")
 
 
+MORE_EMOJI = {"grey_question": "❔", "construction": "🚧", "large_blue_circle": "🔵", "lock": "🔒"}
+
+
 def emoji(text: str) -> str:
-    return _SHORTCODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+    return _SHORTCODE.sub(lambda m: EMOJI.get(m.group(1)) or MORE_EMOJI.get(m.group(1), m.group(0)), text)
 
 
 def _unescape(text: str) -> str:

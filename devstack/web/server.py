@@ -83,6 +83,8 @@ def create_app(stack: Any, default_user: str | None = None) -> Flask:
             return Response(status=204, headers={"X-Feed-Version": version})
         return Response(content, mimetype="text/html", headers={"X-Feed-Version": version})
 
+    _home_routes(app, stack, feed, actions, lock, viewer, people)
+
     @app.get("/files/<file_id>")
     def file(file_id: str) -> Any:
         found = [f for f in emu.files() if f.id == file_id]
@@ -122,6 +124,49 @@ def create_app(stack: Any, default_user: str | None = None) -> Flask:
     return app
 
 
+def _home_routes(
+    app: Flask, stack: Any, feed: ChannelFeed, actions: SlackClientActions, lock: Any, viewer: Any, people: Any
+) -> None:
+    """The Home tab: opening it sends app_home_opened; its buttons are block_actions from a view."""
+    emu = stack.slack
+
+    @app.get("/home")
+    def home_page() -> Any:
+        user = viewer()
+        with lock:
+            actions.open_home(user)  # opening the tab is what makes perfbot publish it
+        content = _home(feed, emu, user)
+        return Response(_page(emu, "", user, people(), content, _version(content)), mimetype="text/html")
+
+    @app.get("/home/feed")
+    def home_feed() -> Any:
+        content = _home(feed, emu, viewer())
+        version = _version(content)
+        if request.args.get("since") == version:
+            return Response(status=204, headers={"X-Feed-Version": version})
+        return Response(content, mimetype="text/html", headers={"X-Feed-Version": version})
+
+    @app.post("/api/home-click")
+    def home_click() -> Any:
+        data = request.get_json(force=True)
+        with lock:
+            response = actions.click_in_home(
+                user=str(data["user"]),
+                action_id=str(data["action_id"]),
+                value=str(data.get("value", "")),
+                block_id=str(data.get("block_id", "")),
+            )
+        return jsonify(ok=True, status=response.get("statusCode"))
+
+
+def _home(feed: ChannelFeed, emu: Any, user: str) -> str:
+    view = emu.home_view(user)
+    if view is None:
+        return '<div class="empty">perfbot has not published a Home tab for you yet.</div>'
+    blocks = feed.renderer.blocks(view["blocks"])
+    return f'<div class="msg home" data-view-id="{html.escape(str(view["id"]))}">{blocks}</div>'
+
+
 def _version(content: str) -> str:
     return hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()[:16]
 
@@ -138,13 +183,15 @@ def _page(emu: Any, channel_id: str, user: str, people: list[Any], content: str,
         f"{html.escape(u.real_name)} (@{html.escape(u.name)})</option>"
         for u in people
     )
-    name = html.escape(emu.channel_name(channel_id))
+    name = html.escape(emu.channel_name(channel_id)) if channel_id else "Home"
+    feed_url = f"/c/{channel_id}/feed" if channel_id else "/home/feed"
+    home = f'<a href="/home?as={user}" class="{"" if channel_id else "current"}">🏠 Home</a>'
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>#{name} — perfbot web channel</title>
 <link rel="stylesheet" href="/static/slack.css"></head>
-<body data-channel="{channel_id}" data-user="{user}" data-feed-url="/c/{channel_id}/feed">
-<nav><h1>perfbot-dev</h1>{nav}<label for="user">Viewing as</label><select id="user">{options}</select></nav>
-<main><header class="top"># {name}</header>
+<body data-channel="{channel_id}" data-user="{user}" data-feed-url="{feed_url}">
+<nav><h1>perfbot-dev</h1>{home}{nav}<label for="user">Viewing as</label><select id="user">{options}</select></nav>
+<main><header class="top">{"# " if channel_id else ""}{name}</header>
 <div id="feed" data-version="{version}">{content}</div>
 <form id="composer"><input id="command" autocomplete="off" placeholder="/perf help">
 <button class="btn primary" type="submit">Send</button><span id="status"></span></form></main>

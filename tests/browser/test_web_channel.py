@@ -92,3 +92,35 @@ def test_the_perf_box_answers_the_viewing_user_only(stack: Any, web: WebChannel,
     browser.get(f"{web.url}c/{channel_id}?as=U0BOB")  # Bob does not see Alice's ephemeral answer
     assert not browser.find_elements(By.CSS_SELECTOR, ".msg.ephemeral")
     assert browser.find_element(By.ID, "user").get_attribute("value") == "U0BOB"
+
+
+def test_the_home_tab_shows_what_is_open_and_its_undo_works(
+    stack: Any, web: WebChannel, browser: Any, screenshots: Path
+) -> None:
+    from devstack import lambdas, slack_requests
+
+    monitored.create_function()
+    p = card_for(stack, memory_rec(risk="medium"))
+    event_ = slack_requests.click_event(
+        stack.slack,
+        stack.signing_secret,
+        "approve_proposal",
+        p.id,
+        user=ALICE,
+        channel=CHANNEL,
+        message_ts=p.message_ts,
+    )
+    lambdas.invoke("slack", event_)
+    browser.get(f"{web.url}home?as={ALICE}")  # opening the tab sends app_home_opened; perfbot publishes the view
+    home = browser.find_element(By.ID, "feed")
+    assert "Recently applied" in home.text and p.id in home.text and "SLA" in home.text
+    browser.save_screenshot(str(screenshots / "web-home.png"))
+    home.find_element(By.CSS_SELECTOR, 'button[data-action-id="home_undo_change"]').click()
+    WebDriverWait(browser, 15).until(
+        lambda d: (
+            "Undo of" in d.find_element(By.ID, "feed").text or "another approver" in d.find_element(By.ID, "feed").text
+        )
+    )
+    from bot.changes.store import proposal_store
+
+    assert [q for q in proposal_store().pending() if q.undo_of == p.id]  # the undo card exists, as from the card

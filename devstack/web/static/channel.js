@@ -55,7 +55,16 @@
     const button = event.target.closest("button[data-action-id]");
     if (!button) return;
     const message = button.closest(".msg");
+    const inHome = message.dataset.viewId !== undefined;
     const click = () =>
+      inHome
+        ? post("/api/home-click", {
+            user: page.user,
+            action_id: button.dataset.actionId,
+            value: button.dataset.value,
+            block_id: button.dataset.blockId,
+          })
+        :
       post("/api/click", {
         channel: message.dataset.channel,
         ts: message.dataset.ts,
@@ -75,6 +84,7 @@
     const box = document.getElementById("command");
     const text = box.value.trim().replace(/^\/perf\s*/, "");
     box.value = "";
+    if (!page.channel) return say("type /perf commands in a channel");
     post("/api/command", { channel: page.channel, user: page.user, text: text });
   });
 
