@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench quality check infra-check package clean
+.PHONY: demo test browser lint typecheck bench quality check infra-check package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,9 +15,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m bot demo
+	$(PY) -m bot demo $(if $(SERVE),--serve)
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium through its chromedriver (tests/browser): installed from the distribution's
+# packages when missing and apt-get exists (CI, a fresh Debian box); nothing downloads a browser at run time.
+browser:
+	@command -v chromium >/dev/null && test -x /usr/bin/chromedriver || \
+	  { command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y --no-install-recommends chromium chromium-driver fonts-noto-color-emoji \
+	    || echo "chromium/chromium-driver missing and no apt-get: the browser tests will skip"; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest -n 2 tests
 
 lint: $(STAMP)

@@ -54,7 +54,9 @@ def slash_command_body(
     user_name: str = "alice",
     team_id: str = "T0PERFBOT",
     channel_name: str = "perf-alerts",
+    trigger_id: str | None = None,
 ) -> str:
+    """``trigger_id``: one the emulator issued (``SlackEmulator.trigger_id()``) to open a modal; else a made-up one."""
     return urlencode(
         {
             "token": "deprecated-verification-token",
@@ -69,7 +71,7 @@ def slash_command_body(
             "api_app_id": "A0PERFBOT",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.trigger",
+            "trigger_id": trigger_id or f"{int(time.time())}.{uuid.uuid4().int % 10**12}.trigger",
         }
     )
 
@@ -172,6 +174,7 @@ def block_actions_payload(
     response_url: str,
     block_id: str = "",
     team_id: str = "T0PERFBOT",
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
     """A ``block_actions`` interaction payload as Slack sends it when a button on ``message`` is clicked."""
     now = time.time()
@@ -186,7 +189,7 @@ def block_actions_payload(
             "channel_id": channel_id,
             "is_ephemeral": False,
         },
-        "trigger_id": f"{int(now)}.{uuid.uuid4().int % 10**12}.trigger",
+        "trigger_id": trigger_id or f"{int(now)}.{uuid.uuid4().int % 10**12}.trigger",
         "team": {"id": team_id, "domain": "perfbot-demo"},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -228,8 +231,90 @@ def click_event(
         channel_name=channel.lstrip("#"),
         message={"type": "message", "ts": message_ts},
         response_url=emulator.response_url(channel_id, user, message_ts or None),
+        trigger_id=emulator.trigger_id(),
     )
     event = signed_event(block_action_body(payload), signing_secret)
     if retry_num is not None:  # what Slack adds when it re-sends a request it got no timely answer for
         event["headers"] |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
     return event
+
+
+def event_callback_body(
+    event: dict[str, Any], *, team_id: str = "T0PERFBOT", bot_user_id: str = "U0PERFBOT", event_id: str | None = None
+) -> str:
+    """The Events API envelope Slack POSTs (JSON) for one subscribed event."""
+    return json.dumps(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": team_id,
+            "api_app_id": "A0PERFBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": team_id,
+                    "user_id": bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": f"4-{uuid.uuid4().hex}",
+        }
+    )
+
+
+def url_verification_body(challenge: str) -> str:
+    """What Slack sends once to a new Events API request URL; the app must echo ``challenge``."""
+    return json.dumps({"token": "deprecated-verification-token", "challenge": challenge, "type": "url_verification"})
+
+
+def events_api_event(
+    body: str,
+    signing_secret: str,
+    *,
+    retry_num: int | None = None,
+    retry_reason: str = "http_timeout",
+    timestamp: int | None = None,
+) -> dict[str, Any]:
+    """The API Gateway event for an Events API delivery: a signed JSON body; a re-delivery carries Slack's
+    ``X-Slack-Retry-Num`` (1, 2, 3) and ``X-Slack-Retry-Reason`` (``http_timeout``, ``http_error``, …)."""
+    headers = sign(body, signing_secret, timestamp) | {"content-type": "application/json"}
+    if retry_num is not None:
+        headers |= {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": retry_reason}
+    return apigw_event(body, headers)
+
+
+def view_submission_payload(
+    view: dict[str, Any], user: str, values: dict[str, str], *, team_id: str = "T0PERFBOT"
+) -> dict[str, Any]:
+    """The ``view_submission`` Slack sends when ``user`` submits ``view`` (as views.open stored it) with ``values``
+    per input block (block_id = action_id, as perfbot's modals use): text inputs carry ``value``, selects
+    ``selected_option``."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input" or block.get("block_id") not in values:
+            continue
+        element, value = block["element"], values[block["block_id"]]
+        if element["type"] == "static_select":
+            option = next(o for o in element["options"] if o["value"] == value)
+            entry = {"type": "static_select", "selected_option": option}
+        else:
+            entry = {"type": element["type"], "value": value}
+        state[block["block_id"]] = {element["action_id"]: entry}
+    submitted = dict(view) | {"state": {"values": state}}
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "perfbot-demo"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
+        "api_app_id": "A0PERFBOT",
+        "token": "deprecated-verification-token",
+        "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.trigger",
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }

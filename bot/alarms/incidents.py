@@ -144,7 +144,7 @@ def to_item(incident: Incident, expires_at: float) -> dict[str, Any]:
     item["history"] = [[t, s] for t, s in incident.history]
     item |= IncidentStore.key(incident.alarm_name)
     item["expires_at"] = int(expires_at)
-    if incident.state == "ALARM" and incident.acked_by is None and incident.escalated_at is None:
+    if incident.state == "ALARM":  # listed while firing: escalation picks the unacknowledged, the Home tab shows all
         item["gsi1pk"] = OPEN_INDEX_KEY
         item["gsi1sk"] = datetime.fromtimestamp(incident.opened_at, UTC).isoformat()
     return item

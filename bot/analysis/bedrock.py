@@ -43,6 +43,12 @@ FALLBACK_RESERVE_S = 5.0  # what the rule engine and posting its answer need aft
 MIN_CALL_S = 0.5  # less than this left for the model: do not ask it at all
 
 
+def converse_failure(code: str) -> str:
+    """``Converse failed (AccessDeniedException)`` / ``Converse failed (HTTP 500)`` — never the error's body."""
+    word = code if code.isidentifier() else f"HTTP {code}" if code.isdigit() else "an unexpected error"
+    return f"Converse failed ({word})"
+
+
 class BedrockUnavailable(Exception):
     """Bedrock could not answer usefully (throttled, timed out, circuit open, no tool answer)."""
 
@@ -245,7 +251,12 @@ class BedrockAnalyzer:
                 )
             except AwsError as exc:
                 if exc.code not in THROTTLED:
-                    raise BedrockUnavailable(str(exc)) from exc
+                    # one line for the user; AWS's message (an HTML error page, say) goes to the log only
+                    logger.warning(
+                        "bedrock_converse_failed",
+                        extra={"error": str(exc), "code": exc.code, "request_id": exc.request_id},
+                    )
+                    raise BedrockUnavailable(converse_failure(exc.code)) from exc
                 _record_metrics(self.model_id, BedrockThrottles=1)
                 pause = min(BACKOFF_BASE_S * 2**attempt, 8.0) * (0.5 + random.random() / 2)  # noqa: S311 — jitter
                 if attempt + 1 >= attempts or self._clock() + pause >= deadline:

@@ -129,7 +129,8 @@ class ChangeOrchestrator:
 
     # -- decide -------------------------------------------------------------------------------------------------
 
-    def approve(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
+    def approve(self, proposal_id: str, click: Click, directory: Directory, *, reason: str = "") -> Outcome:
+        """``reason``: why the approver approves (a high-risk Approve asks for it); kept in the audit event."""
         proposal = self._find(proposal_id)
         refusal = authorize(proposal, click, self.settings, directory)  # even on a decided card: record who tried
         if refusal is not None or proposal is None:
@@ -150,7 +151,8 @@ class ChangeOrchestrator:
             if late is not None:
                 return self._refuse(proposal_id, lost.current, click, late)
             return Outcome("already", lost.current)  # another click won; it applies, this one reports
-        self._record_approval(approved, click, f"risk {approved.risk}")
+        detail = f"risk {approved.risk}" + (f"; reason: {reason}" if reason else "")
+        self._record_approval(approved, click, detail)
         return self._apply(approved, click)
 
     def _record_approval(self, approved: Proposal, click: Click, detail: str) -> None:
@@ -360,8 +362,8 @@ class ChangeOrchestrator:
                 p,
                 "verified",
                 SYSTEM_ACTOR,
-                before={"p95_ms": round(result.before, 1)} if result.before is not None else {},
-                after={"p95_ms": round(result.after, 1)} if result.after is not None else {},
+                before={result.audit_key: round(result.before, 1)} if result.before is not None else {},
+                after={result.audit_key: round(result.after, 1)} if result.after is not None else {},
                 detail=result.summary,
             )
         )

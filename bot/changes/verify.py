@@ -28,6 +28,12 @@ class Verification:
     after: float | None
     regression: bool
     summary: str
+    stat: str = "p95"  # the statistic compared: "p95", or "average" for DynamoDB's latency
+
+    @property
+    def audit_key(self) -> str:
+        """How the audit event names the numbers: ``p95_ms``, ``average_ms`` — never p95 for an average."""
+        return f"{self.stat}_ms"
 
     @property
     def change_pct(self) -> float | None:
@@ -54,9 +60,10 @@ def measure(p: Proposal, settings: Settings, gateway: CloudWatchGateway | None =
     points = [(t, v) for s in answer.values() for t, v in zip(s.timestamps, s.values, strict=True)]
     before = [v for t, v in points if t < applied]
     after = [v for t, v in points if t >= applied]
-    label = f"{queries[0].metric} {'average' if queries[0].stat == 'Average' else queries[0].stat}"
+    stat = "average" if queries[0].stat == "Average" else queries[0].stat
+    label = f"{queries[0].metric} {stat}"
     if not before or not after:
-        return Verification(label, None, None, False, f"not enough {label} data to compare before and after")
+        return Verification(label, None, None, False, f"not enough {label} data to compare before and after", stat)
     b, a = statistics.median(before), statistics.median(after)
     regression = a > b * (1 + settings.changes.regression_pct / 100)
     change = (a - b) / b * 100 if b else 0.0
@@ -65,4 +72,4 @@ def measure(p: Proposal, settings: Settings, gateway: CloudWatchGateway | None =
         f"{label} {b:,.0f} ms before → {a:,.0f} ms in the {settings.changes.verify_after_min:g} min after "
         f"({change:+.0f} %): {verdict}."
     )
-    return Verification(label, b, a, regression, summary)
+    return Verification(label, b, a, regression, summary, stat)

@@ -71,7 +71,13 @@ def recovery_measurement(
         value=seconds,
         unit="s",
         objective=f"< {slo_s:g} s",
-        mark=Mark.PASS if seconds is None and problem is None else recovery_mark(seconds, ongoing, slo_s),
+        # a breaker that tripped and recovered is measured; one that never tripped passes (nothing to recover from);
+        # no recorded state at all is not a measurement: unknown, never a pass
+        mark=(
+            Mark.PASS
+            if seconds is None and status is not None and problem is None
+            else recovery_mark(seconds, ongoing, slo_s)
+        ),
         missing=missing,
         detail=detail,
     )

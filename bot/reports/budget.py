@@ -20,11 +20,11 @@ AT_RISK_BUDGET_LEFT = 0.1  # the budget is at risk with less than 10 % left (or 
 
 
 def burn(slo: Slo, window: str, requests: float | None, errors: float | None, page: float) -> BurnRate:
-    """Burn rate = error ratio / (1 − SLO); no traffic burns nothing."""
+    """Burn rate = error ratio / (1 − SLO); without requests there is no ratio: n/a, not 0.00×."""
     allowed = 1 - slo.availability_pct / 100
     rate: float | None = None
-    if requests is not None and errors is not None:
-        rate = (errors / requests) / allowed if requests > 0 else 0.0
+    if requests is not None and errors is not None and requests > 0:
+        rate = (errors / requests) / allowed
     return BurnRate(window=window, requests=requests, errors=errors, rate=rate, page_threshold=page, alerting=False)
 
 
@@ -41,8 +41,14 @@ def multi_window(rates: list[BurnRate]) -> list[BurnRate]:
     return [r.model_copy(update={"alerting": alerting[r.window]}) for r in rates]
 
 
+NO_TRAFFIC = "no requests in the 30 days"
+
+
 def budget(slo: Slo, requests: float | None, errors: float | None, burns: list[BurnRate], gone: str) -> ErrorBudget:
-    if requests is None or errors is None:
+    """The 30-day error budget; unknown (not 100 % left) when the counts are missing or there was no traffic."""
+    if requests is not None and errors is not None and requests <= 0:
+        gone = NO_TRAFFIC
+    if requests is None or errors is None or requests <= 0:
         return ErrorBudget(
             slo_pct=slo.availability_pct,
             requests=None,
@@ -53,7 +59,7 @@ def budget(slo: Slo, requests: float | None, errors: float | None, burns: list[B
             missing=gone,
         )
     allowed = (1 - slo.availability_pct / 100) * requests
-    remaining = 1 - errors / allowed if allowed > 0 else (1.0 if errors == 0 else 0.0)
+    remaining = 1 - errors / allowed if allowed > 0 else (1.0 if errors == 0 else 0.0)  # a 100 % SLO: none allowed
     six_h = next((b.rate for b in burns if b.window == "6h"), None)
     if remaining <= 0:
         mark = Mark.BREACH

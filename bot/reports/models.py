@@ -166,6 +166,11 @@ class ServiceCost(_Model):
     def monthly_usd(self) -> float:
         return sum(line.monthly_usd for line in self.lines)
 
+    @property
+    def measured(self) -> bool:
+        """False when not one hour of metrics was found: the estimate is missing, not zero."""
+        return self.observed_hours > 0
+
 
 class CostReport(_Model):
     start: datetime
@@ -176,6 +181,10 @@ class CostReport(_Model):
     def monthly_usd(self) -> float:
         return sum(s.monthly_usd for s in self.services)
 
+    @property
+    def measured(self) -> bool:
+        return any(s.measured for s in self.services)
+
 
 class Regression(_Model):
     service: str
@@ -184,6 +193,7 @@ class Regression(_Model):
     current: float
     baseline: float
     unit: str = "ms"
+    catalog_metric: str = "latency"  # its name for `/perf metrics <service> <metric>` (bot.reports.catalog)
 
     @property
     def percent(self) -> float:

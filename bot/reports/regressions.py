@@ -23,6 +23,10 @@ BASELINE_DAYS = 7
 HOUR = 3600
 
 
+# the `/perf metrics` name (bot.reports.catalog) of each watched metric, by namespace
+CATALOG_METRIC = {"AWS/ApiGateway": "latency", "AWS/Lambda": "duration", "AWS/DynamoDB": "dynamodb-latency"}
+
+
 def _watched(services: list[Service]) -> list[tuple[str, str, str, MetricQuery]]:
     """(service, metric label, resource, query) for every latency/duration metric of every service."""
     from bot.aws.cloudwatch import MetricQuery
@@ -81,6 +85,13 @@ def scan_regressions(
         baseline = statistics.median(baseline_values)
         if baseline > 0 and current > THRESHOLD * baseline:
             regressions.append(
-                Regression(service=service, metric=label, resource=resource, current=current, baseline=baseline)
+                Regression(
+                    service=service,
+                    metric=label,
+                    resource=resource,
+                    current=current,
+                    baseline=baseline,
+                    catalog_metric=CATALOG_METRIC[query.namespace],
+                )
             )
     return RegressionScan(hour_start=hour_start, end=end, checked=checked, regressions=regressions, missing=missing)

@@ -28,7 +28,17 @@ def number(value: float, unit: str) -> str:
         return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
     if unit == "s":
         return f"{value:,.1f} s"
+    if abs(value) >= 1000:  # ",.4g" would print 75190 as "7.519e+04"
+        return f"{value:,.0f} {unit}".strip()
     return f"{value:,.4g} {unit}".strip()
+
+
+NO_COST_DATA = "n/a (no metrics in the window)"
+
+
+def monthly_cost(amount: float, measured: bool) -> str:
+    """``$12.34`` — or n/a when nothing was measured: an estimate from no data is missing, not $0.00."""
+    return f"${amount:,.2f}" if measured else NO_COST_DATA
 
 
 def measurement_value(m: Measurement) -> str:
@@ -123,13 +133,15 @@ def breaker_text(report: BreakerReport) -> str:
 
 def cost_text(report: CostReport) -> str:
     lines = [
-        f"Monthly cost estimate (from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}): ${report.monthly_usd:,.2f}"
+        f"Monthly cost estimate (from {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}): "
+        f"{monthly_cost(report.monthly_usd, report.measured)}"
     ]
     for service in report.services:
         lines.append(
-            f"\n{service.service}: ${service.monthly_usd:,.2f}/month (from {service.observed_hours:g} h of data)"
+            f"\n{service.service}: {monthly_cost(service.monthly_usd, service.measured)}/month "
+            f"(from {service.observed_hours:g} h of data)"
         )
-        for line in service.lines:
+        for line in service.lines if service.measured else []:
             lines.append(f"  {line.item}: {line.quantity:,.2f} {line.unit} → ${line.monthly_usd:,.2f}  {line.basis}")
         if service.missing:
             lines.append("  Missing: " + "; ".join(service.missing))

@@ -137,3 +137,24 @@ def graph_needs_invite() -> str:
 def unexpected_failure() -> str:
     """The one answer to any failure nobody planned for: short, safe, and true (the log has the rest)."""
     return ":warning: Something went wrong on perfbot's side; nothing was changed. The error is in perfbot's logs."
+
+
+# -- App Home -------------------------------------------------------------------------------------------------------
+
+
+def home_undo_started(change_id: str, channel: str) -> str:
+    """An Undo clicked on the Home tab: it runs on the change's card, where everyone sees it."""
+    where = f" in <#{channel}>" if channel else ""
+    return f":leftwards_arrow_with_hook: Undo of `{escape(change_id)}` started: follow it on the card{where}."
+
+
+# -- modals ---------------------------------------------------------------------------------------------------------
+
+
+def reason_too_short(minimum: int) -> str:
+    return f"Say in at least {minimum} characters why this high-risk change should go ahead."
+
+
+def maintenance_reason(reason: str, user: str) -> str:
+    """``reason`` is escaped by the caller."""
+    return f"Reason given by {mention(user)}: {reason}"

@@ -27,6 +27,7 @@ class DemoStage:
         self.handler: Any = None
         self._log: logging.FileHandler | None = None
         self._restore: list[Any] = []
+        self._shown: dict[tuple[str, str, str], str] = {}  # what the live transcript printed, per message
 
     def __enter__(self) -> DemoStage:
         self.stack.start()
@@ -76,7 +77,29 @@ class DemoStage:
         return self.stack.slack
 
     def say(self, text: str) -> None:
+        self.show_changes()
         print(f"\n▶ {text}", flush=True)
+
+    def show_changes(self) -> None:
+        """Print every message that appeared or changed since the last narration line, as it looks now (buttons
+        included): the transcript interleaves the story and the channel as they were at each step."""
+        emu = self.emu
+        if emu is None:
+            return
+        current: list[tuple[tuple[str, str, str], str]] = []
+        for channel in [c.id for c in emu.conversations()]:
+            for message in emu.messages(channel):
+                current.append(((channel, message.ts, ""), emu.render(message)))
+                for reply in emu.replies(channel, message.ts) if message.reply_count else []:
+                    if reply.ts != message.ts:
+                        current.append(((channel, reply.ts, ""), emu.render(reply, reply=True)))
+            for note in emu.ephemerals(channel):
+                current.append(((channel, note.ts, note.ephemeral_user or ""), emu.render(note)))
+        for key, rendered in sorted(current, key=lambda item: float(item[0][1])):
+            if self._shown.get(key) != rendered:
+                prefix = "  ↻ " if key in self._shown else "  "  # ↻: a message shown before, as it is now
+                print(prefix + rendered.replace("\n", "\n  "), flush=True)
+                self._shown[key] = rendered
 
     def check(self, ok: bool, problem: str) -> None:
         """Record a broken promise; the demo exits non-zero if any."""
@@ -94,6 +117,7 @@ class DemoStage:
             channel_id=channel_id,
             response_url=response_url,
             channel_name=channel.lstrip("#"),
+            trigger_id=self.emu.trigger_id(),
         )
         event = slack_requests.signed_event(body, self.stack.signing_secret)
         with lambdas.running_as("slack"):  # the slack function's role, for the ack and the lazy work after it
@@ -151,6 +175,7 @@ class DemoStage:
         return dict(lambdas.invoke("schedule", event))
 
     def print_transcript(self) -> None:
+        self.show_changes()
         print("\n" + "═" * 100)
         print(self.emu.transcript())
         print("═" * 100)

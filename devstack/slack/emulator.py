@@ -14,6 +14,7 @@ lives in a lock-protected store, so tests, lazy listeners on other threads and b
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import Counter
@@ -23,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from devstack.slack import scopes as scopes_module
-from devstack.slack.models import Call, File, Message, Refusal, User
+from devstack.slack.models import Call, Channel, File, Message, Refusal, User
 from devstack.slack.server import Dispatcher, SlackHTTPServer
 from devstack.slack.store import SlackError, Store
 from devstack.slack.transcript import TranscriptWriter
@@ -188,6 +189,25 @@ class SlackEmulator:
         that DM. Unknown names and IDs raise ``SlackError("channel_not_found")``."""
         return self._store.resolve_channel(channel)
 
+    def user_name(self, user_id: str) -> str | None:
+        """The handle of a workspace member (``alice``), ``None`` for an unknown ID."""
+        return self._store.user_name(user_id)
+
+    def users(self) -> list[User]:
+        """The workspace's members (the bot included), in the order they were added."""
+        with self._store.lock:
+            return [replace(u) for u in self._store.users.values()]
+
+    def conversations(self) -> list[Channel]:
+        """Every channel and DM the workspace has (copies), in creation order."""
+        with self._store.lock:
+            return [replace(c, members=set(c.members)) for c in self._store.channels.values()]
+
+    def channel_name(self, channel: str) -> str:
+        """``perf-alerts`` for a channel (name or ID), the user's handle for a DM."""
+        with self._store.lock:
+            return self._store.channels[self.channel_id(channel)].name
+
     # -- what happened -------------------------------------------------------------------------------------
     def _lookup(self, channel: str) -> str:
         """Like ``channel_id`` but an id that was never created just has no messages (no exception)."""
@@ -217,6 +237,38 @@ class SlackEmulator:
         """Files that were uploaded (bytes received), in upload order."""
         with self._store.lock:
             return [replace(f) for f in self._store.files.values() if f.uploaded]
+
+    def trigger_id(self) -> str:
+        """A trigger_id as Slack puts in a slash command or an interaction: valid for one views.open within 3 s."""
+        store = self._store
+        with store.lock:
+            issued = store.clock()
+            trigger = f"{int(issued)}.{store.next_id('')[-6:]}.{secrets.token_hex(16)}"
+            store.triggers[trigger] = issued
+            return trigger
+
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The App Home view published (views.publish) for ``user``, or ``None``."""
+        with self._store.lock:
+            view = self._store.homes.get(user)
+            return dict(view) if view else None
+
+    def app_home_opened(self, user: str) -> dict[str, Any]:
+        """The ``app_home_opened`` event Slack sends when ``user`` opens the app's Home tab (its ``view`` is the one
+        published for them, if any); wrap it with ``slack_requests.event_callback_body`` to deliver it."""
+        if user not in {u.id for u in self.users()}:
+            raise SlackError("user_not_found")
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self._store.bot_dm(user).id,
+            "tab": "home",
+            "event_ts": self._store.new_ts(),
+        }
+        view = self.home_view(user)
+        if view is not None:
+            event["view"] = view
+        return event
 
     @property
     def calls(self) -> Counter[str]:
@@ -288,6 +340,10 @@ class SlackEmulator:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(interval)
+
+    def render(self, message: Message, *, reply: bool = False) -> str:
+        """One message as the transcript shows it (its current text, files, buttons such as ``[ Approve ]``)."""
+        return TranscriptWriter(self._store).message(message, reply=reply)
 
     def transcript(self, channel: str | None = None) -> str:
         """Human-readable dump of one channel, or of every channel with messages."""

@@ -49,6 +49,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.open": (),
     "views.push": (),
     "views.update": (),
+    "views.publish": (),  # no scope; the Home tab must be enabled in the manifest (api_views)
 }
 PER_KIND = {"conversations.info", "conversations.history", "conversations.replies"}
 PUBLIC_POSTING = "chat:write.public"  # posting into a public channel the bot is not in (membership.py)

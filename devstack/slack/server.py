@@ -22,6 +22,7 @@ from devstack import faults, latency
 from devstack.slack import membership
 from devstack.slack.api_chat import CHAT_METHODS
 from devstack.slack.api_conversations import CONVERSATION_METHODS
+from devstack.slack.api_views import VIEW_METHODS
 from devstack.slack.api_workspace import WORKSPACE_METHODS
 from devstack.slack.files import FILE_METHODS, receive_upload
 from devstack.slack.models import Call, Refusal
@@ -31,7 +32,13 @@ from devstack.slack.store import SlackError, Store
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Store, dict[str, Any]], dict[str, Any]]
-METHODS: dict[str, Handler] = {**CHAT_METHODS, **CONVERSATION_METHODS, **WORKSPACE_METHODS, **FILE_METHODS}
+METHODS: dict[str, Handler] = {
+    **CHAT_METHODS,
+    **CONVERSATION_METHODS,
+    **WORKSPACE_METHODS,
+    **FILE_METHODS,
+    **VIEW_METHODS,
+}
 JSON_TYPE = "application/json; charset=utf-8"
 
 

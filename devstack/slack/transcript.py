@@ -121,6 +121,13 @@ class TranscriptWriter:
             lines.append(f"{indent}{self._pretty(reactions)}")
         return lines
 
+    def message(self, message: Message, *, reply: bool = False) -> str:
+        """One message as the transcript shows it now (buttons included), for a live, interleaved transcript."""
+        label = self.store.channel_label(message.channel)
+        if reply:
+            return "\n".join(self._entry(message, f"  ↳ [{label} {_clock(message.ts)}]", "      "))
+        return "\n".join(self._entry(message, f"[{label} {_clock(message.ts)}]", "  "))
+
     def channel(self, channel_id: str) -> str:
         store = self.store
         label = store.channel_label(channel_id)

@@ -121,3 +121,15 @@ def test_spec_parsing_repeat_shorthand_and_expressions() -> None:
     assert (calls["Stat"], calls["Period"]) == ("Sum", 300)
     assert [line.label for line in spec.lines] == ["Error rate"]
     assert spec.queries[2] == {"Id": "rate", "ReturnData": True, "Expression": "100 * errors / calls", "Period": 300}
+
+
+def test_graph_titles_never_show_a_missing_glyph_box() -> None:
+    from PIL import ImageFont
+
+    from devstack.aws.cloudwatch.widget_image import _font, drawable, has_glyph
+
+    title = "API-HighLatency-P95 — metric and threshold"
+    font = _font(13)
+    assert all(has_glyph(font, c) for c in drawable(title, font) if not c.isspace())  # was a box for "—"
+    builtin = ImageFont.load_default(size=13)  # Pillow's own font lacks "—": an ASCII stand-in, not a box
+    assert not has_glyph(builtin, "—") and drawable(title, builtin) == "API-HighLatency-P95 - metric and threshold"

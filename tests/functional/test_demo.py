@@ -36,3 +36,8 @@ def test_demo_tells_the_whole_story() -> None:
     logged = (ROOT / "build" / "demo.log").read_text(encoding="utf-8")
     assert '"message":"recommendation_dropped"' in logged and '"message":"alarm_batch_done"' in logged
     assert "perfbot's own logs: build/demo.log" in transcript
+    # the story interleaves narration and the channel as it looked at each step, buttons included
+    story = transcript.split("═" * 100)[0]
+    assert story.index("goes into ALARM") < story.index("[ Acknowledge ]") < story.index("Alice presses Acknowledge")
+    assert "[ Approve ] [ Reject ]" in story
+    assert "WEB_URL=http://127.0.0.1:" in transcript  # the web channel's address, at the end

@@ -7,9 +7,11 @@ settings inside the lazy functions, not at module level (cold start is measured 
 from __future__ import annotations
 
 LISTENER_MODULES = [
+    "bot.slack.listeners.modals",  # before perf: a bare `/perf maintenance` opens a modal instead of running
     "bot.slack.listeners.perf",
     "bot.slack.listeners.reports",
     "bot.slack.listeners.changes",
     "bot.slack.listeners.alarms",
     "bot.slack.listeners.analysis",
+    "bot.slack.listeners.home",
 ]

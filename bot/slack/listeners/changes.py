@@ -73,23 +73,28 @@ def _click(body: dict[str, Any], context: BoltContext) -> tuple[str, Any]:
     return str(action.get("value", ""))[:64], click
 
 
-def _tell(respond: Respond, outcome: Any) -> None:
-    """Refusals, lost races and a change waiting for a second approver get an ephemeral answer; everything else
-    shows on the card itself."""
+def outcome_text(outcome: Any) -> str | None:
+    """What to tell the clicker: refusals, lost races and an undo waiting for a second approver; ``None`` when the
+    card itself shows the outcome."""
     p = outcome.proposal
     if outcome.status == "refused" and outcome.refusal is not None:
-        text = messages.refused(outcome.refusal.message)
-    elif outcome.status == "pending" and p is not None and p.approvals:
-        text = messages.second_approver_needed(p.id)
-    elif outcome.status == "pending" and p is not None:
-        text = messages.undo_needs_another_approver(p.id)
-    elif outcome.status == "already" and p is not None and p.is_undo:
-        text = messages.already_undoing(p.state, p.id, p.requester, p.approved_by, iso_date(p.applied_at))
-    elif outcome.status == "already" and p is not None:
-        text = messages.already_decided(p.state, p.approved_by, iso_date(p.applied_at))
-    else:
-        return
-    respond(text=text, response_type="ephemeral", replace_original=False)
+        return messages.refused(outcome.refusal.message)
+    if outcome.status == "pending" and p is not None and p.approvals:
+        return messages.second_approver_needed(p.id)
+    if outcome.status == "pending" and p is not None:
+        return messages.undo_needs_another_approver(p.id)
+    if outcome.status == "already" and p is not None and p.is_undo:
+        return messages.already_undoing(p.state, p.id, p.requester, p.approved_by, iso_date(p.applied_at))
+    if outcome.status == "already" and p is not None:
+        return messages.already_decided(p.state, p.approved_by, iso_date(p.applied_at))
+    return None
+
+
+def _tell(respond: Respond, outcome: Any) -> None:
+    """Answer the clicker ephemerally when there is something to say beyond the card."""
+    text = outcome_text(outcome)
+    if text is not None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def run_approve(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:

@@ -7,7 +7,7 @@ the changes capability renders proposal cards with Approve / Reject once a recom
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.slack.render.kit import Block, context, escape, fallback, header, section
 
@@ -52,19 +52,42 @@ def summary_blocks(result: AnalysisResult) -> list[Block]:
         blocks.append(
             section(f":hourglass_flowing_sand: Nothing new: {waiting} recommendation(s) already await a decision.")
         )
-    else:
+    refused = [d for d in result.dropped if d.reason != PENDING_REASON]
+    if not result.recommendations and not waiting and refused:  # not "nothing to tune": something was refused
+        blocks.append(section(f":shield: No change to propose: {len(refused)} suggestion(s) were refused."))
+    elif not result.recommendations and not waiting:
         focus = f" for {escape(result.kind)}" if result.kind else ""
         blocks.append(section(f":white_check_mark: Nothing to tune{focus}: the metrics justify no change right now."))
+    if refused:  # what was dropped and why, each
+        blocks.append(section(_dropped_lines(refused)))
     notes = [f":information_source: {escape(note)}" for note in result.notes[:MAX_NOTES]]
     if waiting and result.recommendations:
         notes.append(f":hourglass_flowing_sand: {waiting} more already await a decision (see their cards)")
-    refused = [d for d in result.dropped if d.reason != PENDING_REASON]
-    if refused:
-        reasons = "; ".join(sorted({escape(d.reason) for d in refused}))[:600]
-        notes.append(f":shield: {len(refused)} suggestion(s) dropped by the guardrails: {reasons}")
     if notes:
         blocks.append(context(*notes))
     return blocks
+
+
+MAX_DROPPED_SHOWN = 5
+
+
+def _dropped_lines(refused: list[Any]) -> str:
+    from bot.changes.kinds import kind_spec
+
+    def title(kind: str) -> str:
+        try:
+            return kind_spec(kind).title
+        except (KeyError, LookupError, ValueError):
+            return kind  # a kind the model made up: its own word, escaped below
+
+    lines = [":shield: *Dropped by the guardrails:*"]
+    for d in refused[:MAX_DROPPED_SHOWN]:
+        proposed = ", ".join(f"{k}={v}" for k, v in d.proposed.items())
+        what = f"{title(d.kind)} `{d.target}`" + (f" → {proposed}" if proposed else "")
+        lines.append(f"• {escape(what)}: {escape(d.reason)}")
+    if len(refused) > MAX_DROPPED_SHOWN:
+        lines.append(f"• and {len(refused) - MAX_DROPPED_SHOWN} more (in the log)")
+    return "\n".join(lines)
 
 
 def summary_text(result: AnalysisResult) -> str:

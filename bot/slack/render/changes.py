@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.changes.verify import Verification
 
 APPROVE, REJECT, UNDO, REVERT = "approve_proposal", "reject_proposal", "undo_change", "revert_change"
+APPROVE_WITH_REASON = "approve_with_reason"
 RISK_ICON = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}
 
 
@@ -43,13 +44,20 @@ def title(p: Proposal) -> str:
 
 
 def _impact(p: Proposal) -> str:
-    parts = []
+    """The numbers, then the kind's words; when the words already state the numbers, the words alone (never
+    "p95 -260 ms · +14.60 $/month · API p95 about -260 ms, +$14.60/month")."""
+    parts, said = [], []
     if p.impact.p95_ms_delta is not None:
         parts.append(f"p95 {p.impact.p95_ms_delta:+.0f} ms")
+        said.append(f"{p.impact.p95_ms_delta:+.0f} ms")
     if p.impact.monthly_cost_delta_usd is not None:
         parts.append(f"{p.impact.monthly_cost_delta_usd:+,.2f} $/month")
-    if p.impact.summary:
-        parts.append(escape(p.impact.summary))
+        said.append(f"{abs(p.impact.monthly_cost_delta_usd):,.2f}")
+    summary = p.impact.summary
+    if summary and any(number in summary for number in said):
+        return escape(summary)
+    if summary:
+        parts.append(escape(summary))
     return " · ".join(parts) or "not estimated"
 
 
@@ -72,17 +80,11 @@ def _body(p: Proposal) -> list[Block]:
 
 
 def _pending(p: Proposal) -> list[Block]:
-    before, after = describe_values(p.kind, p.before), describe_values(p.kind, p.after)
-    dialog = None
-    if p.risk == "high":  # Slack shows this dialog before it sends the click
-        dialog = confirm(
-            "Apply a high-risk change?",
-            f"{_title(p.kind)} of {escape(p.target)}: {escape(before)} → {escape(after)}.",
-            ok="Apply",
-        )
+    # A high-risk Approve opens a modal asking for the reason (recorded in the audit log with the approval).
+    approve = APPROVE_WITH_REASON if p.risk == "high" else APPROVE
     blocks = [
         actions(
-            button("Approve", APPROVE, p.id, style="primary", confirm_dialog=dialog),
+            button("Approve", approve, p.id, style="primary"),
             button("Reject", REJECT, p.id),
             block_id=f"proposal:{p.id}",
         ),

@@ -19,10 +19,12 @@ from bot.reports.models import (
 )
 from bot.reports.text import (
     MARK_WORD,
+    NO_COST_DATA,
     breaker_row_text,
     budget_text,
     burn_text,
     measurement_value,
+    monthly_cost,
     number,
 )
 from bot.slack.render.kit import (
@@ -165,10 +167,15 @@ def breaker_text(report: BreakerReport) -> str:
 
 def cost_blocks(report: CostReport) -> list[Block]:
     blocks: list[Block] = [
-        header(f"Monthly cost estimate — ${report.monthly_usd:,.2f}"),
+        header(f"Monthly cost estimate — {monthly_cost(report.monthly_usd, report.measured)}"),
         context(f"From metrics {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC, scaled to 730 h"),
     ]
     for service in report.services:
+        if not service.measured:
+            blocks.append(section(f"*{escape(service.service)}* — no estimate: {NO_COST_DATA}"))
+            if service.missing:
+                blocks.append(context(":warning: Missing: " + escape("; ".join(service.missing))))
+            continue
         lines = [
             f"• {escape(line.item)}: {line.quantity:,.2f} {escape(line.unit)} → *${line.monthly_usd:,.2f}*"
             + (f" _({escape(line.basis)})_" if line.basis else "")
@@ -186,7 +193,7 @@ def cost_blocks(report: CostReport) -> list[Block]:
 
 
 def cost_text(report: CostReport) -> str:
-    return fallback(f"Monthly cost estimate: ${report.monthly_usd:,.2f}")
+    return fallback(f"Monthly cost estimate: {monthly_cost(report.monthly_usd, report.measured)}")
 
 
 def regression_blocks(scan: RegressionScan) -> list[Block]:
@@ -198,8 +205,8 @@ def regression_blocks(scan: RegressionScan) -> list[Block]:
                 f"*{number(r.current, r.unit)}* vs baseline {number(r.baseline, r.unit)} (*+{r.percent:.0f} %*)"
             )
         )
-    services = sorted({r.service for r in scan.regressions})
-    look = ", ".join(f"`{escape(f'/perf metrics {name} latency 7d')}`" for name in services)
+    looks = sorted({(r.service, r.catalog_metric) for r in scan.regressions})
+    look = ", ".join(f"`{escape(f'/perf metrics {name} {metric} 7d')}`" for name, metric in looks)
     blocks.append(
         context(
             f"Hour {scan.hour_start:%H:%M}–{scan.end:%H:%M} UTC vs the same hour of the previous 7 days (median "

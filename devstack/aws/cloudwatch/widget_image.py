@@ -29,11 +29,42 @@ GRID = "#e9ebed"
 Series = list[tuple[float, float]]
 
 
+# A font with the punctuation titles use ("—", "–", "…"): Pillow's built-in Aileron draws them as missing-glyph boxes.
+# DejaVu Sans comes with Debian (fonts-dejavu-core) and most Linux images; macOS has Arial Unicode.
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/Library/Fonts/Arial Unicode.ttf",
+)
+ASCII_STAND_INS = {"—": "-", "–": "-", "…": "...", "×": "x", "→": "->"}
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for path in FONT_PATHS:
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            continue
     try:
         return ImageFont.load_default(size=size)
     except (OSError, TypeError):
         return ImageFont.load_default()
+
+
+def has_glyph(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, char: str) -> bool:
+    """False when ``font`` would draw ``char`` as its missing-glyph box (what it draws for the non-character U+FFFF)."""
+
+    def pixels(text: str) -> bytes:
+        image = Image.new("L", (64, 64))
+        ImageDraw.Draw(image).text((8, 8), text, fill=255, font=font)
+        return image.tobytes()
+
+    return pixels(char) != pixels("\uffff")
+
+
+def drawable(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
+    """``text`` with the characters ``font`` lacks replaced by ASCII stand-ins (never a box)."""
+    return "".join(ASCII_STAND_INS.get(c, c) if c in ASCII_STAND_INS and not has_glyph(font, c) else c for c in text)
 
 
 def _nice_step(span: float, ticks: int = 5) -> float:
@@ -96,7 +127,8 @@ class _Canvas:
             t += t_step
         self.draw.line([(left, top), (left, bottom), (right, bottom)], fill=AXIS)
         if self.spec.title:
-            self.draw.text((left, 6), self.spec.title, fill="#16191f", font=_font(13))
+            title_font = _font(13)
+            self.draw.text((left, 6), drawable(self.spec.title, title_font), fill="#16191f", font=title_font)
 
     def series(self, points: Series, color: str) -> None:
         xy = [(self.x(t), self.y(v)) for t, v in points if self.spec.start <= t <= self.spec.end]

@@ -366,3 +366,17 @@ def test_too_little_time_left_skips_the_model_without_counting_it_as_a_failure(s
     assert result.source == "rules" and result.recommendations and gateway.timeouts == []
     assert "too little to ask the model" in result.notes[0]
     assert model.breaker.status().failure_count == 0
+
+
+def test_a_failure_with_an_html_body_is_one_line_for_the_user_and_the_detail_goes_to_the_log(
+    harness: Harness, caplog: Any
+) -> None:
+    page = "<!doctype html><html><body><h1>500 Internal Server Error</h1></body></html>"
+    harness.stubber.add_client_error("converse", service_error_code="500", service_message=page, http_status_code=500)
+    result = harness.analyze()
+    assert result.source == "rules"
+    note = result.notes[0]
+    assert note == "Bedrock unavailable: Converse failed (HTTP 500); rule engine used"  # was "…500: <!doctype html>…"
+    assert "<" not in " ".join(result.notes)
+    logged = [r for r in caplog.records if r.getMessage() == "bedrock_converse_failed"]
+    assert logged and "<!doctype html>" in logged[0].__dict__["error"]

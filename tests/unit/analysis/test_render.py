@@ -65,10 +65,30 @@ def test_summaries() -> None:
     text = json.dumps(summary_blocks(fallback))
     assert "No new recommendations for monitoring-api (rule engine)" in text
     assert "1 recommendation(s) already await a decision" in text
-    assert "1 suggestion(s) dropped by the guardrails: target 'payments' &lt;b&gt;" in text
+    assert "Dropped by the guardrails:" in text and "target 'payments' &lt;b&gt;" in text
     assert "Bedrock unavailable" in text
     healthy = AnalysisResult(service="monitoring-api", kind="lambda_memory")
     assert "Nothing to tune for lambda_memory" in json.dumps(summary_blocks(healthy))
+
+
+def test_refused_suggestions_are_not_called_nothing_to_tune() -> None:
+    refused = [
+        DroppedRecommendation(
+            kind="lambda_memory",
+            target="monitoring-api-dev",
+            source="bedrock",
+            reason="step too large",
+            proposed={"memory_mb": 4096},
+        ),
+        DroppedRecommendation(
+            kind="iam_policy", target="monitoring-api-dev", source="bedrock", reason="off the allow-list"
+        ),
+    ]
+    text = json.dumps(summary_blocks(AnalysisResult(service="monitoring-api", dropped=refused)), ensure_ascii=False)
+    assert "Nothing to tune" not in text  # was "✅ Nothing to tune" beside "🛡️ 2 suggestion(s) dropped"
+    assert "2 suggestion(s) were refused" in text
+    assert "Lambda memory `monitoring-api-dev` → memory_mb=4096: step too large" in text
+    assert "iam_policy `monitoring-api-dev`: off the allow-list" in text
 
 
 def test_analyze_arguments() -> None:

@@ -183,6 +183,15 @@ def test_verification_is_recorded_once_and_replied_in_the_thread() -> None:
     assert f.audit.for_change(p.id)[-1].before == {"p95_ms": 800.0}
 
 
+def test_a_verified_average_is_audited_as_an_average_not_as_p95() -> None:
+    f = flow(measure=lambda p: Verification("SuccessfulRequestLatency average", 12.0, 9.0, False, "better", "average"))
+    p = f.orch.propose(memory_rec(), "perfbot", ALERTS)
+    f.orch.approve(p.id, click(), directory)
+    f.orch.verify(datetime.fromisoformat(f.store.get(p.id).verify_due_at) + timedelta(minutes=1))
+    verified = f.audit.for_change(p.id)[-1]
+    assert (verified.action, verified.before, verified.after) == ("verified", {"average_ms": 12.0}, {"average_ms": 9.0})
+
+
 def regression(p: Proposal) -> Verification:
     return Verification("Duration p95", 800, 1200, True, "worse")
 

@@ -1,4 +1,4 @@
-"""Change cards: only ids in buttons, a confirm dialog for high risk, outside text escaped, Slack's limits kept."""
+"""Change cards: only ids in buttons, a reason modal for high risk, outside text escaped, Slack's limits kept."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ def test_pending_card_buttons_carry_only_the_id() -> None:
     assert "1024 MB" in dump(blocks) and "1536 MB" in dump(blocks)
 
 
-def test_high_risk_approve_asks_for_confirmation() -> None:
-    _, blocks = render.card(proposal(risk="high"))
+def test_high_risk_approve_asks_for_a_reason() -> None:
+    """A high-risk Approve opens the reason modal (bot.slack.listeners.modals) instead of a bare confirm dialog."""
+    p = proposal(risk="high")
+    _, blocks = render.card(p)
     approve = buttons(blocks)[0]
-    assert approve["style"] == "primary" and "confirm" in approve
+    assert approve["style"] == "primary" and (approve["action_id"], approve["value"]) == ("approve_with_reason", p.id)
 
 
 def test_hostile_rationale_is_escaped() -> None:
@@ -81,3 +83,15 @@ def test_long_audit_listings_stay_within_slack_limits() -> None:
     _, blocks = render.audit_blocks(events, "Audit log")
     assert len(blocks) <= MAX_BLOCKS
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+
+
+def test_the_impact_is_said_once() -> None:
+    from bot.changes.models import Impact
+
+    said_twice = Impact(p95_ms_delta=-260, monthly_cost_delta_usd=14.6, summary="API p95 about -260 ms, +$14.60/month")
+    text = dump(render.card(proposal(impact=said_twice))[1])
+    assert (
+        text.count("-260 ms") == 1 and text.count("14.60") == 1
+    )  # was "p95 -260 ms · +14.60 $/month · API p95 about…"
+    numbers_only = Impact(p95_ms_delta=-900, monthly_cost_delta_usd=12.5, summary="faster")
+    assert "p95 -900 ms · +12.50 $/month · faster" in dump(render.card(proposal(impact=numbers_only))[1])

@@ -49,3 +49,15 @@ def test_regression_is_more_than_20_percent_worse() -> None:
     assert not spike.regression and "better" in spike.summary
     empty = measure(p, settings, FakeCloudWatch([800] * 15, []))  # type: ignore[arg-type]
     assert not empty.regression and "not enough" in empty.summary
+
+
+def test_a_dynamodb_verification_names_its_statistic() -> None:
+    settings = load_settings({})
+    table = proposal(
+        kind="dynamodb_capacity", target="ApplicationMetrics-dev", state="applied", applied_at=APPLIED.isoformat()
+    )
+    result = measure(table, settings, FakeCloudWatch([12] * 15, [9] * 15))  # type: ignore[arg-type]
+    assert (result.stat, result.audit_key) == ("average", "average_ms") and "average" in result.metric
+    fake = FakeCloudWatch([8] * 15, [6] * 15)
+    lambda_change = measure(proposal(state="applied", applied_at=APPLIED.isoformat()), settings, fake)  # type: ignore[arg-type]
+    assert lambda_change.audit_key == "p95_ms"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,3 +86,22 @@ def test_regression_is_more_than_20_percent_above_the_median_of_the_same_hours(s
     assert regression.metric == "API Gateway latency p95" and regression.baseline == 100.0
     assert regression.percent == pytest.approx(21.0)
     assert scan.missing and "DynamoDB" in scan.missing[0]
+
+
+def test_a_lambda_regression_points_at_the_lambda_duration_metric(settings: Any) -> None:
+    from bot.slack.render.reports import regression_blocks
+
+    baseline = [100.0] * 7
+    answers = {"s0_api": _hourly_p95(100.0, baseline), "s0_fn0": _hourly_p95(200.0, baseline)}
+    scan = scan_regressions(settings, now=END, cloudwatch=FakeCloudWatch(answers))  # type: ignore[arg-type]
+    (regression,) = scan.regressions
+    assert (regression.metric, regression.catalog_metric) == ("Lambda duration p95", "duration")
+    hint = json.dumps(regression_blocks(scan))
+    assert "/perf metrics monitoring-api duration 7d" in hint and "latency 7d" not in hint  # was `… latency 7d`
+
+
+def test_large_numbers_are_written_out_not_in_exponent_form() -> None:
+    from bot.reports.text import number
+
+    assert number(75190.0, "RCU") == "75,190 RCU"  # was "7.519e+04 RCU"
+    assert number(12.5, "RCU") == "12.5 RCU" and number(0, "") == "0"

@@ -68,3 +68,19 @@ def test_listener_module_keeps_the_ack_path_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] ['breaker', 'cost', 'metrics', 'sla']"
+
+
+def test_a_cost_estimate_from_no_metrics_is_missing_not_zero() -> None:
+    from bot.reports.models import CostLine, CostReport, ServiceCost
+    from bot.reports.text import cost_text
+
+    at = datetime(2026, 11, 26, tzinfo=UTC)
+    line = CostLine(item="API Gateway requests", quantity=0.0, unit="M requests", monthly_usd=0.0)
+    empty = CostReport(
+        start=at, end=at, services=[ServiceCost(service="monitoring-api", lines=[line], observed_hours=0)]
+    )
+    blocks = json.dumps(render.cost_blocks(empty))
+    assert "$0.00" not in blocks and "$0.00" not in render.cost_text(empty) and "$0.00" not in cost_text(empty)
+    assert "n/a (no metrics in the window)" in blocks and "no estimate" in blocks
+    measured = ServiceCost(service="monitoring-api", lines=[line], observed_hours=24)
+    assert "$0.00" in render.cost_text(CostReport(start=at, end=at, services=[measured]))  # measured zero is zero

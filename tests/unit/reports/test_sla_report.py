@@ -95,7 +95,7 @@ def test_breaker_recovery_comes_from_the_shared_state(settings: Any) -> None:
 def test_burn_rates_and_the_multi_window_rule(settings: Any) -> None:
     slo = settings.slo  # 99.9 %: 0.1 % of requests may fail
     assert burn(slo, "1h", 1000, 20, 14.4).rate == pytest.approx(20.0)
-    assert burn(slo, "1h", 0, 0, 14.4).rate == 0.0  # no traffic burns nothing
+    assert burn(slo, "1h", 0, 0, 14.4).rate is None  # no traffic: no ratio to burn at (n/a, never "0.00×")
     assert burn(slo, "1h", None, None, 14.4).rate is None
     rates = multi_window([burn(slo, "1h", 1000, 20, 14.4), burn(slo, "6h", 6000, 40, 6.0)])
     assert [r.alerting for r in rates] == [True, True]  # 20× ≥ 14.4; 6.67× ≥ 6 while the last hour burns ≥ 6
@@ -124,7 +124,8 @@ class BrokenStore(InMemoryBreakerStore):
 def test_breaker_rows_without_state_or_with_an_unreadable_store(settings: Any) -> None:
     fresh = build_sla_report(settings, now=NOW, cloudwatch=FakeCloudWatch(answers()), breakers=InMemoryBreakerStore())  # type: ignore[arg-type]
     never = by_key(fresh)["breaker_recovery"]
-    assert never.value is None and never.mark is Mark.PASS and "never tripped" in (never.missing or "")
+    # no state recorded is not a measurement: shown as missing, never as a pass
+    assert never.value is None and never.mark is Mark.UNKNOWN and "never tripped" in (never.missing or "")
     broken = build_sla_report(settings, now=NOW, cloudwatch=FakeCloudWatch(answers()), breakers=BrokenStore())  # type: ignore[arg-type]
     unreadable = by_key(broken)["breaker_recovery"]
     assert unreadable.mark is Mark.UNKNOWN and "unreadable" in (unreadable.missing or "")
@@ -135,3 +136,16 @@ def test_one_operation_missing_hides_the_table_latency(settings: Any) -> None:
     report = build_sla_report(settings, now=NOW, cloudwatch=cloudwatch, breakers=InMemoryBreakerStore())  # type: ignore[arg-type]
     table = by_key(report)["dynamodb_p95:ApplicationMetrics-dev"]
     assert table.value is None and table.missing == "CloudWatch did not answer"  # a max over Query alone could lie
+
+
+def test_no_traffic_is_a_missing_error_budget_not_a_full_one(settings: Any) -> None:
+    from bot.reports.budget import budget
+    from bot.reports.text import budget_text, burn_text
+
+    slo = settings.slo
+    burns = multi_window([burn(slo, "1h", 0, 0, 14.4), burn(slo, "6h", 0, 0, 6.0)])
+    empty = budget(slo, 0, 0, burns, "")
+    assert empty.remaining is None and empty.mark is Mark.UNKNOWN
+    assert budget_text(empty) == "n/a (no requests in the 30 days)"  # was "100.0 % left (0 of 0.0 allowed …)"
+    assert [burn_text(b) for b in burns] == ["1h: n/a", "6h: n/a"]  # was "1h: 0.00×"
+    assert budget(slo, 1000, 0, burns, "").remaining == 1.0  # traffic without errors: the whole budget, measured
