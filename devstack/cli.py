@@ -18,6 +18,7 @@ def add_commands(subparsers: Any) -> None:
     run.add_argument("--aws-port", type=int, default=5000)
     run.add_argument("--slack-port", type=int, default=5001)
     run.add_argument("--no-slack", action="store_true", help="embedded AWS only")
+    run.add_argument("--service-port", type=int, default=0, help="the monitored monitoring-api (0: any free port)")
     run.set_defaults(func=_devstack)
 
     simulate = subparsers.add_parser("simulate", help="create the simulated service with 24 h of metrics")
@@ -32,11 +33,15 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _devstack(args: argparse.Namespace) -> int:
+    from bot.settings import get_settings
+    from devstack.service import MonitoredService
     from devstack.stack import Devstack
 
     with Devstack(aws_port=args.aws_port, slack_port=args.slack_port, with_slack=not args.no_slack) as stack:
         for key, value in stack.env.items():
             print(f"{key}={value}", flush=True)
+        service = MonitoredService(get_settings(), port=args.service_port).start()  # stopped with the process
+        print(f"SERVICE_URL={service.url}", flush=True)
         print("# devstack running; Ctrl-C to stop", flush=True)
         while True:
             time.sleep(3600)
