@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from bot.aws.clients import client
 from bot.aws.dynamodb import Table, from_dynamo
@@ -250,8 +250,13 @@ class ServiceCore:
         items = [_application_item(raw) for raw in _post_items(body)]
 
         def write() -> None:
-            for item in items:
-                self.table.put(item)
+            if len(items) == 1:
+                self.table.put(items[0])
+                return
+            requests = [{"PutRequest": {"Item": _dynamo_item(item)}} for item in items]
+            pending: dict[str, Any] = {self.table.name: requests}
+            while pending:  # BatchWriteItem, resending what DynamoDB left unprocessed
+                pending = self.dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
         self._dynamo("PutItem", WRITE_UNITS_PER_PUT * len(items), config.write_capacity, call, write)
         call.writes += len(items)
@@ -345,6 +350,11 @@ def _application_item(raw: Any) -> dict[str, Any]:
 
 
 _deserializer = TypeDeserializer()
+_serializer = TypeSerializer()
+
+
+def _dynamo_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items()}
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
