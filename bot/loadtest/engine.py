@@ -54,6 +54,7 @@ class PhaseState:
     first_refusal_at: float | None = None
     recovered_at: float | None = None
     _refusing: bool = False
+    streak: int = 0  # consecutive successes
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -124,23 +125,30 @@ class LoadGenerator:
         _classify(state, status, payload, time.time())
 
 
+RECOVERY_STREAK = 3  # consecutive successes that show a breaker closed again (its half-open success threshold)
+
+
 def _classify(state: PhaseState, status: int, payload: bytes, now: float) -> None:
     state.statuses[str(status)] = state.statuses.get(str(status), 0) + 1
     if status == 503 and b"circuit_open" in payload:  # the service's breaker refused without trying DynamoDB
         state.breaker_refusals += 1
+        state.streak = 0
         if not state._refusing:
             state.breaker_trips += 1
             state._refusing = True
         if state.first_refusal_at is None:
             state.first_refusal_at = now
         return
-    if status < 400:
-        state.ok += 1
-        if state._refusing:
-            state._refusing = False
-            if state.recovered_at is None:
-                state.recovered_at = now
-    elif status < 500:
-        state.client_errors += 1
-    else:
-        state.server_errors += 1
+    if status >= 400:
+        state.streak = 0
+        if status < 500:
+            state.client_errors += 1
+        else:
+            state.server_errors += 1
+        return
+    state.ok += 1
+    state.streak += 1
+    if state._refusing and state.streak >= RECOVERY_STREAK:
+        state._refusing = False
+        if state.recovered_at is None:
+            state.recovered_at = now
