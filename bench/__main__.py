@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.bench_sla_calls",  # P3
     "bench.bench_alarms",  # P4, P5, P7
     "bench.bench_package",  # P6
+    "bench.bench_loadgen",  # P8
 ]
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = "import sys\nfrom {name} import run\nfor line in run():\n    print(line, flush=True)\n"

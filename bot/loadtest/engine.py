@@ -75,6 +75,7 @@ class LoadGenerator:
         from hdrh.histogram import HdrHistogram
 
         histogram = HdrHistogram(1, HIST_MAX_US, 3)
+        lag = HdrHistogram(1, HIST_MAX_US, 3)  # scheduled instant → the request handed to aiohttp
         state = PhaseState(_refusing=phase.after_trip)
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
         connector = aiohttp.TCPConnector(limit=phase.max_in_flight, force_close=False)
@@ -94,7 +95,7 @@ class LoadGenerator:
                 if len(in_flight) >= phase.max_in_flight:
                     state.dropped += 1
                     continue
-                task = asyncio.create_task(self._one(session, phase.make(i), due, histogram, state, loop))
+                task = asyncio.create_task(self._one(session, phase.make(i), due, (histogram, lag), state, loop))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
                 sent += 1
@@ -103,16 +104,20 @@ class LoadGenerator:
             if in_flight:
                 await asyncio.wait(in_flight, timeout=REQUEST_TIMEOUT_S + 1)
             elapsed = loop.time() - start
-        return PhaseResult.from_state(phase.name, phase.rate, sent, elapsed, histogram, state, start)
+        result = PhaseResult.from_state(phase.name, phase.rate, sent, elapsed, histogram, state, start)
+        result.send_lag_p50_ms = round(lag.get_value_at_percentile(50) / 1000, 3) if lag.total_count else 0.0
+        return result
 
     async def _one(
-        self, session: Any, request: Request, due: float, histogram: Any, state: PhaseState, loop: Any
+        self, session: Any, request: Request, due: float, histograms: tuple[Any, Any], state: PhaseState, loop: Any
     ) -> None:
+        histogram, lag = histograms
         url = self.base_url + request.path
         body = json.dumps(request.body).encode() if request.body is not None else b""
         headers = {"Content-Type": "application/json", **self.headers}
         if self.signer is not None:
             headers.update(self.signer(request.method, url, body))
+        lag.record_value(max(1, int((loop.time() - due) * 1_000_000)))
         try:
             async with session.request(request.method, url, data=body or None, headers=headers) as response:
                 payload = await response.read()

@@ -28,6 +28,7 @@ class PhaseResult(BaseModel):
     p95_ms: float
     p99_ms: float
     max_ms: float
+    send_lag_p50_ms: float = 0.0  # the generator's own delay: scheduled instant → request handed to the client
     statuses: dict[str, int] = Field(default_factory=dict)
     recovery_s: float | None = None  # first breaker refusal → first success after it
     first_refusal_at: float | None = None  # epoch seconds
