@@ -106,3 +106,7 @@ def graph_needs_invite() -> str:
 def unexpected_failure() -> str:
     """The one answer to any failure nobody planned for: short, safe, and true (the log has the rest)."""
     return ":warning: Something went wrong on perfbot's side; nothing was changed. The error is in perfbot's logs."
+
+
+def no_load_tests() -> str:
+    return "No load test has run yet. Run one with `python -m bot loadtest --url <URL>`; it is not started from Slack."

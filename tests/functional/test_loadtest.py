@@ -143,3 +143,21 @@ def test_a_target_that_is_not_loopback_is_refused(stack: Any, capsys: pytest.Cap
     code = main(["loadtest", "--url", "http://10.20.30.40/", "--profile", "baseline", "--no-progress"])
     assert code == 2
     assert "--i-own-this-endpoint" in capsys.readouterr().err
+
+
+def test_post_and_perf_loadtest_status_show_the_last_results(
+    stack: Any, service: Any, tmp_path: Path, slack_handler: Any
+) -> None:
+    from tests.functional.test_reports_slack import CHANNEL, slash
+
+    slash(stack, slack_handler, "loadtest status")
+    assert "No load test has run yet" in stack.slack.messages(CHANNEL)[-1].plain_text()
+
+    _, run = _loadtest(service, tmp_path, "baseline", "--post")
+    digest = get_settings().slack.digest_channel
+    [posted] = stack.slack.messages(digest)
+    assert "Load test baseline" in posted.plain_text() and "p95" in posted.plain_text()
+
+    slash(stack, slack_handler, "loadtest status")
+    shown = stack.slack.messages(CHANNEL)[-1].plain_text()
+    assert "Last load-test results" in shown and run["started_at"] in shown
