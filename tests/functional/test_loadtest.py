@@ -51,20 +51,24 @@ def _health(service: Any) -> dict[str, Any]:
         return dict(json.loads(answer.read()))
 
 
-def _api_count(service: Any) -> float:
+def _sum(namespace: str, metric: str, dimensions: dict[str, str], statistic: str = "Sum") -> float:
     import boto3
 
     now = datetime.now(UTC)
     answer = boto3.client("cloudwatch").get_metric_statistics(
-        Namespace="AWS/ApiGateway",
-        MetricName="Count",
-        Dimensions=[{"Name": "ApiName", "Value": service.names.api_name}],
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
         StartTime=now - timedelta(minutes=5),
         EndTime=now + timedelta(minutes=1),
         Period=60,
-        Statistics=["Sum"],
+        Statistics=[statistic],
     )
-    return sum(p["Sum"] for p in answer["Datapoints"])
+    return float(sum(p[statistic] for p in answer["Datapoints"]))
+
+
+def _api_count(service: Any) -> float:
+    return _sum("AWS/ApiGateway", "Count", {"ApiName": service.names.api_name})
 
 
 def test_baseline_is_served_measured_published_and_stored(service: Any, tmp_path: Path) -> None:
@@ -90,6 +94,14 @@ def test_load_writes_application_metrics_through_the_service_index(service: Any,
         page = json.loads(answer.read())
     assert page["count"] == 2 and page["next"]  # newest first, paginated
     assert {i["MetricType"] for i in page["items"]} == {"test"}
+    service.recorder.flush()
+    names = service.names
+    posts = sum(1 for i in range(40) if i % 4 != 3)
+    put_latency = {"TableName": names.table_name, "Operation": "PutItem"}
+    assert _sum("AWS/DynamoDB", "SuccessfulRequestLatency", put_latency, "SampleCount") == posts
+    assert _sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", {"TableName": names.table_name}) == posts
+    function = {"FunctionName": names.function_name}
+    assert _sum("AWS/Lambda", "Duration", function, "SampleCount") == 41  # 40 requests + the page read above
 
 
 def test_stress_trips_the_breaker_and_recovery_is_measured(service: Any, tmp_path: Path) -> None:
