@@ -16,10 +16,18 @@ def _health(_: int) -> Request:
     return Request("GET", "/health")
 
 
+GET_SHARE_TENTHS = 7  # the monitored service's traffic mix: 70 % reads (GET /metrics), 30 % writes
+
+
+def is_read(i: int) -> bool:
+    return i % 10 < GET_SHARE_TENTHS
+
+
 def _submit(i: int) -> Request:
-    if i % 4 == 3:  # a quarter of the traffic reads back what was written
-        return Request("GET", f"/metrics?service=load-test-{i % 10}&limit=25")
-    body = {"service_name": f"load-test-{i % 10}", "metric_type": "test", "value": random.randint(0, 32767)}  # noqa: S311
+    service = f"load-test-{i % 3}"
+    if is_read(i):
+        return Request("GET", f"/metrics?service={service}&limit=25")
+    body = {"service_name": service, "metric_type": "test", "value": random.randint(0, 32767)}  # noqa: S311
     return Request("POST", "/metrics", body)
 
 
