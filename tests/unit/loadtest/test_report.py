@@ -51,3 +51,14 @@ def test_loopback_and_owned_targets_pass() -> None:
     check_target("http://127.0.0.1:8080/", owned=False)
     check_target("http://localhost:1/", owned=False)
     check_target("https://abc.execute-api.us-east-1.amazonaws.com/dev/", owned=True)
+
+
+def test_iam_signer_adds_a_sigv4_authorization(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.loadtest.target import sigv4_signer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    headers = sigv4_signer("us-east-1")("POST", "https://abc.execute-api.us-east-1.amazonaws.com/dev/metrics", b"{}")
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/us-east-1/execute-api/aws4_request" in headers["Authorization"]
+    assert "X-Amz-Date" in headers
