@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.bench_alarms",  # P4, P5, P7
     "bench.bench_package",  # P6
     "bench.bench_quality",  # Q1–Q4: the analysis corpus
+    "bench.bench_loadgen",  # P8
 ]
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = "import sys\nfrom {name} import run\nfor line in run():\n    print(line, flush=True)\n"

@@ -33,6 +33,7 @@ def add_commands(subparsers: Any) -> None:
         default="",
         help="per-request delay around these medians, e.g. slack=100ms,aws=5ms (devstack/latency.py)",
     )
+    run.add_argument("--service-port", type=int, default=0, help="the monitored monitoring-api (0: any free port)")
     run.set_defaults(func=_devstack)
 
     from devstack.simulator.scenarios import SCENARIOS
@@ -55,8 +56,10 @@ def _devstack(args: argparse.Namespace) -> int:
     import shlex
     import sys
 
+    from bot.settings import get_settings
     from devstack import latency
     from devstack.faults import add_specs
+    from devstack.service import MonitoredService
     from devstack.stack import Devstack
 
     add_specs(args.fault)
@@ -83,6 +86,8 @@ def _devstack(args: argparse.Namespace) -> int:
             except OSError:  # the asked-for port is busy: any free one
                 web = WebChannel(stack).start()
             env["WEB_URL"] = web.url
+        service = MonitoredService(get_settings(), port=args.service_port).start()  # stopped with the process
+        env["SERVICE_URL"] = service.url
         print("# paste into your shell to point perfbot's CLI at this devstack:", flush=True)
         for key, value in env.items():
             print(f"export {key}={shlex.quote(value)}", flush=True)

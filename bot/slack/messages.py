@@ -158,3 +158,10 @@ def reason_too_short(minimum: int) -> str:
 def maintenance_reason(reason: str, user: str) -> str:
     """``reason`` is escaped by the caller."""
     return f"Reason given by {mention(user)}: {reason}"
+
+
+# -- load tests -----------------------------------------------------------------------------------------------------
+
+
+def no_load_tests() -> str:
+    return "No load test has run yet. Run one with `python -m bot loadtest --url <URL>`; it is not started from Slack."

@@ -18,6 +18,7 @@ CHAPTERS = [
     "devstack.demo.ch04_reports",
     "devstack.demo.ch05_analysis",
     "devstack.demo.ch06_changes",
+    "devstack.demo.ch07_loadtest",
 ]
 
 

@@ -14,4 +14,5 @@ LISTENER_MODULES = [
     "bot.slack.listeners.alarms",
     "bot.slack.listeners.analysis",
     "bot.slack.listeners.home",
+    "bot.slack.listeners.loadtest",
 ]
