@@ -4,12 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench check infra-check package clean
+.PHONY: demo test lint typecheck bench check infra-check package wheel-check clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-devstack.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+	  -r requirements.txt -r requirements-devstack.txt -r requirements-dev.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -39,5 +40,9 @@ infra-check: $(STAMP)
 package: $(STAMP)
 	$(PY) scripts/package_lambda.py
 
+# The wheel installs into a clean venv outside the checkout and `perfbot` runs there (needs no .venv).
+wheel-check:
+	PYTHON=$(PYTHON) bash scripts/check_wheel.sh
+
 clean:
-	rm -rf $(VENV) build .serverless .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .serverless perfbot.egg-info .pytest_cache .mypy_cache .ruff_cache
