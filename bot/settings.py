@@ -148,6 +148,13 @@ class Tables(_Model):
     idempotency: str
 
 
+class Queues(_Model):
+    failed_events: str = ""  # name or URL of the failed-events queue (serverless.yml sets its URL)
+
+
+FUNCTIONS = ("slack", "alarms", "schedule")  # perfbot's own Lambda functions, perfbot-<stage>-<name>
+
+
 class Settings(_Model):
     stage: str = "dev"
     region: str = "us-east-1"
@@ -160,6 +167,7 @@ class Settings(_Model):
     changes: ChangeSettings = Field(default_factory=ChangeSettings)
     pricing: Pricing = Field(default_factory=Pricing)
     tables: Tables
+    queues: Queues = Field(default_factory=Queues)
 
     @field_validator("services")
     @classmethod
@@ -178,6 +186,11 @@ class Settings(_Model):
 
     def slo_for(self, service: Service) -> Slo:
         return service.slo or self.slo
+
+    @property
+    def own_functions(self) -> dict[str, str]:
+        """perfbot's own Lambda functions: short name → function name (serverless.yml names them so)."""
+        return {name: f"perfbot-{self.stage}-{name}" for name in FUNCTIONS}
 
 
 def _env_overrides(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -213,6 +226,11 @@ def _env_overrides(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     for kind in ("state", "audit", "idempotency"):
         tables[kind] = env.get(f"PERFBOT_{kind.upper()}_TABLE") or tables.get(kind) or f"perfbot-{stage}-{kind}"
     data["tables"] = tables
+    queues = dict(data.get("queues") or {})
+    queues["failed_events"] = (
+        env.get("PERFBOT_FAILED_EVENTS_QUEUE") or queues.get("failed_events") or f"perfbot-{stage}-failed-events"
+    )
+    data["queues"] = queues
     return data
 
 

@@ -8,6 +8,7 @@ every record.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from bot import observability
 from bot.alarms import intake
 from bot.alarms.models import AlarmNotification
+from bot.health.heartbeat import HandledAlarm
 
 if TYPE_CHECKING:
     from bot.alarms.pipeline import StateRead
@@ -90,11 +92,35 @@ def _deliver_once(context: Any) -> intake.Deliver:
     return deliver
 
 
+def _noting(deliver: intake.Deliver, handled: list[HandledAlarm]) -> intake.Deliver:
+    """``deliver``, remembering each handled alarm for the heartbeat (/perf health's "last alarm handled")."""
+
+    def note(n: AlarmNotification) -> dict[str, Any]:
+        result = deliver(n)
+        action = "duplicate" if result.get("duplicate") else str(result.get("action", ""))
+        handled.append(HandledAlarm(n.alarm_name, n.state, action, time.time()))
+        return result
+
+    return note
+
+
+def _record_heartbeat(handled: list[HandledAlarm]) -> None:
+    from bot.aws.dynamodb import Table
+    from bot.health.heartbeat import Heartbeat
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    Heartbeat(Table(settings.tables.state, settings.region)).record(handled[-1])
+
+
 @metrics.log_metrics
 @observability.lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    handled: list[HandledAlarm] = []
     with observability.traced("alarm_batch", records=len(event.get("Records") or [event])):
-        summary = intake.process(event, _deliver_once(context))
+        summary = intake.process(event, _noting(_deliver_once(context), handled))
+        if handled:
+            _record_heartbeat(handled)
     for action, count in summary.items():
         if action not in ("received", "accounted", "failures") and count:
             metrics.add_metric(name=f"Alarm_{action}", unit=MetricUnit.Count, value=count)

@@ -12,4 +12,5 @@ LISTENER_MODULES = [
     "bot.slack.listeners.changes",
     "bot.slack.listeners.alarms",
     "bot.slack.listeners.analysis",
+    "bot.slack.listeners.health",
 ]
