@@ -65,6 +65,9 @@ class Slo(_Model):
 class ApiRef(_Model):
     name: str
     stage: str
+    # The REST API's id (`aws apigateway get-rest-apis`): perfbot may change this API's stage and no other (IAM names
+    # it). Without one, perfbot finds the API by name for its reports, and may change none of its settings.
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9]{1,32}$")
 
 
 class LambdaRef(_Model):
