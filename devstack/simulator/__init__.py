@@ -184,7 +184,12 @@ def create_service(settings: Settings, service: Service, names: MetricNames, sce
     if resources.ensure_table(client("dynamodb", region), names.table_name, index, scenario):
         tables.append(names.table_name)
     api_id = resources.ensure_api(
-        client("apigateway", region), names, scenario, function.alias_arn, region, api_id=service.api and service.api.id
+        client("apigateway", region),
+        names,
+        scenario,
+        function.alias_arn,
+        region,
+        api_id=service.api.id if service.api else None,
     )
     resources.allow_api_to_invoke(lambda_, names, api_id, region, account=function.arn.split(":")[4])
     topic_arn = str(client("sns", region).create_topic(Name=alarms.topic_name(settings))["TopicArn"])
