@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench check infra-check package wheel-check clean
+.PHONY: demo test lint typecheck bench check infra-check package wheel-check lock clean
 
-$(STAMP): requirements.txt requirements-devstack.txt requirements-dev.txt
+# The venv installs the LOCK (every package pinned, every file's sha256 checked), compiled from the three
+# requirements files by `make lock`; tests/unit/test_lock.py fails when a pin of theirs is not in it.
+$(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check \
-	  -r requirements.txt -r requirements-devstack.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -39,6 +40,14 @@ infra-check: $(STAMP)
 
 package: $(STAMP)
 	$(PY) scripts/package_lambda.py
+
+# Regenerate the locks after changing requirements*.txt (uv; hashes of every file of each release, for every platform:
+# the Lambda artifact installs arm64/cp312 wheels from requirements.lock). Pins already locked are kept.
+LOCK := $(PY) -m uv pip compile --quiet --universal --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock"
+lock: $(STAMP)
+	$(LOCK) -o requirements.lock requirements.txt
+	$(LOCK) -o requirements-dev.lock requirements.txt requirements-devstack.txt requirements-dev.txt
 
 # The wheel installs into a clean venv outside the checkout and `perfbot` runs there (needs no .venv).
 wheel-check:

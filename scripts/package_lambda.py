@@ -1,6 +1,7 @@
 """Build the Lambda deployment artifact ``build/perfbot.zip`` (serverless.yml's ``package.artifact``).
 
-The runtime dependencies of ``requirements.txt`` are installed as manylinux2014_aarch64 / CPython 3.12 wheels (the
+The runtime dependencies of ``requirements.txt``, as ``requirements.lock`` pins them with their hashes (``make
+lock``), are installed as manylinux2014_aarch64 / CPython 3.12 wheels (the
 functions run on arm64 python3.12) — boto3 and botocore included, at the versions the tests run: the artifact's
 directory comes first on Lambda's ``sys.path``, so the functions never run on the runtime's own (older, unpinned)
 SDK. botocore's service models are trimmed to the services perfbot calls (``BOTOCORE_SERVICES``; a test derives them
@@ -69,13 +70,33 @@ def runtime_requirements(requirements: Path) -> list[str]:
     return kept
 
 
-def _pip_install(requirements: list[str], target: Path) -> None:
+def locked_versions(lock: Path) -> dict[str, str]:
+    """Name → version of every package a lock file (``make lock``) pins."""
+    pattern = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", re.MULTILINE)
+    return {_normalize(name): version for name, version in pattern.findall(lock.read_text(encoding="utf-8"))}
+
+
+def stale_pins(requirements: list[Path], lock: Path) -> list[str]:
+    """The requirements the lock does not hold at their pinned version (or at all): empty when the lock is current."""
+    locked = locked_versions(lock)
+    stale = []
+    for path in requirements:
+        for line in runtime_requirements(path):
+            name = _requirement_name(line) or ""
+            pinned = line.split("==", 1)[1].strip() if "==" in line else None
+            if name not in locked or (pinned is not None and locked[name] != pinned):
+                stale.append(f"{path.name}: {line} (lock: {locked.get(name, 'missing')})")
+    return stale
+
+
+def _pip_install(lock: Path, target: Path) -> None:
+    # --require-hashes: every wheel must have a hash of the lock; --no-deps: the lock is the whole tree already
     cmd = [
         sys.executable, "-m", "pip", "install",
         "--quiet", "--disable-pip-version-check", "--no-compile",
         "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
         "--only-binary=:all:", "--target", str(target),
-        *requirements,
+        "--require-hashes", "--no-deps", "-r", str(lock),
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (our pip, our requirements)
     if result.returncode != 0:
@@ -133,12 +154,17 @@ def _write_zip(source_dir: Path, artifact: Path) -> None:
     os.replace(tmp, artifact)
 
 
-def build_artifact(requirements: Path = ROOT / "requirements.txt", output: Path = ARTIFACT) -> Path:
-    """Build the deployment zip and return its path (``build/perfbot.zip`` by default)."""
+def build_artifact(
+    requirements: Path = ROOT / "requirements.txt", lock: Path = ROOT / "requirements.lock", output: Path = ARTIFACT
+) -> Path:
+    """Build the deployment zip from the lock of ``requirements`` and return its path (``build/perfbot.zip``)."""
+    stale = stale_pins([requirements], lock)
+    if stale:
+        raise PackagingError(f"{lock.name} does not match {requirements.name}, run `make lock`: {'; '.join(stale)}")
     staging = output.parent / "lambda"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    _pip_install(runtime_requirements(requirements), staging)
+    _pip_install(lock, staging)
     _trim_botocore_data(staging)
     _copy_sources(staging)
     _write_zip(staging, output)
