@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "bot.cli.reports",
     "bot.cli.audit",
     "bot.cli.analysis",
+    "bot.cli.health",
 ]
 OPTIONAL_COMMAND_MODULES = ["devstack.cli"]
 

@@ -87,3 +87,18 @@ def test_health_takes_no_arguments(stack: Any, slack_handler: Any) -> None:
     slash(stack, slack_handler, "health now")
     (answer,) = stack.slack.ephemerals(CHANNEL)
     assert "Usage: `/perf health`" in answer.text
+
+
+def test_the_cli_prints_the_same_health_and_exits_1_when_it_needs_a_look(stack: Any, capsys: Any) -> None:
+    from bot.aws.clients import client
+    from bot.cli import main
+
+    assert main(["health"]) == 0
+    out = capsys.readouterr().out
+    assert "perfbot health — dev: healthy" in out and "last alarm handled: none yet" in out
+    assert f"perfbot {bot.__version__}" in out and "failed-events queue: 0 waiting" in out
+
+    url = client("sqs").get_queue_url(QueueName="perfbot-dev-failed-events")["QueueUrl"]
+    client("sqs").send_message(QueueUrl=url, MessageBody="{}")
+    assert main(["health"]) == 1
+    assert "needs a look" in capsys.readouterr().out
