@@ -4,12 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test browser lint typecheck bench quality check infra-check package clean
+.PHONY: demo test browser lint typecheck bench quality check infra-check package wheel-check lock clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The venv installs the LOCK (every package pinned, every file's sha256 checked), compiled from the three
+# requirements files by `make lock`; tests/unit/test_lock.py fails when a pin of theirs is not in it.
+$(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -49,5 +51,17 @@ infra-check: $(STAMP)
 package: $(STAMP)
 	$(PY) scripts/package_lambda.py
 
+# Regenerate the locks after changing requirements*.txt (uv; hashes of every file of each release, for every platform:
+# the Lambda artifact installs arm64/cp312 wheels from requirements.lock). Pins already locked are kept.
+LOCK := $(PY) -m uv pip compile --quiet --universal --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock"
+lock: $(STAMP)
+	$(LOCK) -o requirements.lock requirements.txt
+	$(LOCK) -o requirements-dev.lock requirements.txt requirements-devstack.txt requirements-dev.txt
+
+# The wheel installs into a clean venv outside the checkout and `perfbot` runs there (needs no .venv).
+wheel-check:
+	PYTHON=$(PYTHON) bash scripts/check_wheel.sh
+
 clean:
-	rm -rf $(VENV) build .serverless .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .serverless perfbot.egg-info .pytest_cache .mypy_cache .ruff_cache

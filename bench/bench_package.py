@@ -1,6 +1,7 @@
 """P6 — size of the zipped Lambda artifact that `make package` builds (goal ≤ 10 MB).
 
-Builds it (scripts/package_lambda.py: arm64 wheels from PyPI, without the SDK the runtime provides) and weighs it.
+Builds it (scripts/package_lambda.py: arm64 wheels from PyPI, boto3/botocore as pinned, botocore's models trimmed to
+the services perfbot calls) and weighs it.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
 
 
 def bootstrap(settings: Settings) -> list[str]:
-    """Create the missing tables and enable TTL; returns the names of the tables created."""
+    """Create the missing tables (with TTL) and the failed-events queue; returns the names of those created."""
     dynamodb = client("dynamodb", settings.region)
     existing = set(dynamodb.list_tables().get("TableNames", []))
     created = []
@@ -86,4 +86,19 @@ def bootstrap(settings: Settings) -> list[str]:
     anchors = settings.audit_anchors
     if LockedBucket(anchors.bucket, settings.region).create(anchors.retention_days):
         created.append(anchors.bucket)
+    queue = settings.queues.failed_events
+    if queue and not queue.startswith(("https://", "http://")) and _create_queue(queue, settings.region):
+        created.append(queue)
     return created
+
+
+def _create_queue(name: str, region: str) -> bool:
+    """The failed-events queue as serverless.yml defines it (14 days' retention); False when it already exists."""
+    sqs = client("sqs", region)
+    try:
+        sqs.get_queue_url(QueueName=name)
+        return False
+    except sqs.exceptions.QueueDoesNotExist:
+        attributes = {"MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"}
+        sqs.create_queue(QueueName=name, Attributes=attributes)
+        return True

@@ -65,6 +65,9 @@ class Slo(_Model):
 class ApiRef(_Model):
     name: str
     stage: str
+    # The REST API's id (`aws apigateway get-rest-apis`): perfbot may change this API's stage and no other (IAM names
+    # it). Without one, perfbot finds the API by name for its reports, and may change none of its settings.
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9]{1,32}$")
 
 
 class LambdaRef(_Model):
@@ -155,6 +158,13 @@ class AuditAnchors(_Model):
     retention_days: int = Field(default=400, ge=1, description="compliance-mode default retention (bootstrap)")
 
 
+class Queues(_Model):
+    failed_events: str = ""  # name or URL of the failed-events queue (serverless.yml sets its URL)
+
+
+FUNCTIONS = ("slack", "alarms", "schedule")  # perfbot's own Lambda functions, perfbot-<stage>-<name>
+
+
 class Settings(_Model):
     stage: str = "dev"
     region: str = "us-east-1"
@@ -168,6 +178,7 @@ class Settings(_Model):
     pricing: Pricing = Field(default_factory=Pricing)
     tables: Tables
     audit_anchors: AuditAnchors = Field(default_factory=lambda: AuditAnchors(bucket="perfbot-dev-audit-anchors"))
+    queues: Queues = Field(default_factory=Queues)
 
     @field_validator("services")
     @classmethod
@@ -186,6 +197,11 @@ class Settings(_Model):
 
     def slo_for(self, service: Service) -> Slo:
         return service.slo or self.slo
+
+    @property
+    def own_functions(self) -> dict[str, str]:
+        """perfbot's own Lambda functions: short name → function name (serverless.yml names them so)."""
+        return {name: f"perfbot-{self.stage}-{name}" for name in FUNCTIONS}
 
 
 def _env_overrides(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -226,6 +242,11 @@ def _env_overrides(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
         env.get("PERFBOT_AUDIT_ANCHOR_BUCKET") or anchors.get("bucket") or f"perfbot-{stage}-audit-anchors"
     )
     data["audit_anchors"] = anchors
+    queues = dict(data.get("queues") or {})
+    queues["failed_events"] = (
+        env.get("PERFBOT_FAILED_EVENTS_QUEUE") or queues.get("failed_events") or f"perfbot-{stage}-failed-events"
+    )
+    data["queues"] = queues
     return data
 
 

@@ -10,6 +10,7 @@ remembers each state change it applied), so no separate idempotency record is wr
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -18,6 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from bot import observability
 from bot.alarms import intake
 from bot.alarms.models import AlarmNotification
+from bot.health.heartbeat import HandledAlarm
 
 logger = logging.getLogger(__name__)
 metrics = Metrics(namespace=observability.metrics_namespace(), service="alarms")
@@ -36,12 +38,36 @@ def _deliver() -> intake.Deliver:
     return deliver
 
 
+def _noting(deliver: intake.Deliver, handled: list[HandledAlarm]) -> intake.Deliver:
+    """``deliver``, remembering each handled alarm for the heartbeat (/perf health's "last alarm handled")."""
+
+    def note(n: AlarmNotification) -> dict[str, Any]:
+        result = deliver(n)
+        action = "duplicate" if result.get("duplicate") else str(result.get("action", ""))
+        handled.append(HandledAlarm(n.alarm_name, n.state, action, time.time()))
+        return result
+
+    return note
+
+
+def _record_heartbeat(handled: list[HandledAlarm]) -> None:
+    from bot.aws.dynamodb import Table
+    from bot.health.heartbeat import Heartbeat
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    Heartbeat(Table(settings.tables.state, settings.region)).record(handled[-1])
+
+
 @metrics.log_metrics
 @observability.lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    handled: list[HandledAlarm] = []
     records = event.get("Records") if isinstance(event, dict) else None
     with observability.traced("alarm_batch", records=len(records) if isinstance(records, list) else 1):
-        summary = intake.process(event, _deliver())
+        summary = intake.process(event, _noting(_deliver(), handled))
+        if handled:
+            _record_heartbeat(handled)
     for action, count in summary.items():
         if action not in ("received", "accounted", "failures") and count:
             metrics.add_metric(name=f"Alarm_{action}", unit=MetricUnit.Count, value=count)

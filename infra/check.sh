@@ -26,7 +26,17 @@ else
 fi
 
 echo "== osls"
-if [ ! -x node_modules/.bin/osls ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Install when osls is missing or not the locked version. Compared by version, not by file times: a fresh checkout's
+# package-lock.json is always newer than an existing node_modules, and npm ci through a symlinked node_modules (a
+# worktree sharing another checkout's) would empty the shared directory.
+locked=$(node -p "require('./package-lock.json').packages['node_modules/osls'].version")
+installed=$(node -p "try { require('./node_modules/osls/package.json').version } catch (e) { '' }")
+if [ ! -x node_modules/.bin/osls ] || [ "$installed" != "$locked" ]; then
+  if [ -L node_modules ]; then
+    echo "infra-check: node_modules is a symlink to a shared directory with osls '$installed', locked '$locked':" \
+      "install there (npm ci --ignore-scripts) rather than emptying it from here" >&2
+    exit 1
+  fi
   # osls is plain JavaScript: no install script is needed, so none is run.
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi

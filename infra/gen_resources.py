@@ -75,11 +75,32 @@ def _table_arns(settings: Settings, *, indexes: bool) -> list[dict[str, str]]:
     return arns
 
 
+_APIGW = "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
+
+
 def _api_stage_arns(settings: Settings) -> list[dict[str, str]]:
-    # The REST API id is assigned at the monitored stack's deploy, so the id segment is a wildcard; perfbot finds
-    # the id by the configured name (GET /restapis) and only then touches the configured stage.
-    stages = sorted({svc.api.stage for svc in settings.services if svc.api})
-    return [_sub(f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/restapis/*/stages/{s}") for s in stages]
+    """The configured stages of the APIs whose id perfbot.yml gives: the only ones perfbot may change."""
+    stages = sorted({(svc.api.id, svc.api.stage) for svc in settings.services if svc.api and svc.api.id})
+    return [_sub(f"{_APIGW}/restapis/{api_id}/stages/{stage}") for api_id, stage in stages]
+
+
+def _api_resource_arns(settings: Settings) -> list[dict[str, str]]:
+    """The configured APIs' resources (their methods: the dimensions of detailed metrics), read only."""
+    ids = sorted({svc.api.id for svc in settings.services if svc.api and svc.api.id})
+    return [_sub(f"{_APIGW}/restapis/{api_id}/resources") for api_id in ids]
+
+
+def _apis_found_by_name(settings: Settings) -> list[dict[str, str]]:
+    """APIs configured without an id are found by name for the reports, read only: GET may list the APIs and read
+    any API's resources and the configured stage, but without an id no statement lets perfbot change them."""
+    stages = sorted({svc.api.stage for svc in settings.services if svc.api and not svc.api.id})
+    if not stages:
+        return []
+    return [
+        _sub(f"{_APIGW}/restapis"),
+        _sub(f"{_APIGW}/restapis/*/resources"),
+        *(_sub(f"{_APIGW}/restapis/*/stages/{stage}") for stage in stages),
+    ]
 
 
 def _bedrock_arns(model_id: str) -> list[dict[str, str] | str]:
@@ -105,16 +126,8 @@ def configured_statements(settings: Settings) -> list[dict[str, Any]]:
             statements.append({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
 
     allow("ChangeConfiguredLambdaFunctions", LAMBDA_CHANGE_ACTIONS, _lambda_arns(settings))
-    if any(svc.api for svc in settings.services):
-        # Read-only discovery: the API id by name, then its methods (the dimensions of detailed metrics).
-        allow(
-            "DiscoverRestApis",
-            ["apigateway:GET"],
-            [
-                _sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis"),
-                _sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/*/resources"),
-            ],
-        )
+    allow("FindRestApisByName", ["apigateway:GET"], _apis_found_by_name(settings))
+    allow("ReadConfiguredApis", ["apigateway:GET"], _api_resource_arns(settings))
     allow("ChangeConfiguredApiStages", ["apigateway:GET", "apigateway:PATCH"], _api_stage_arns(settings))
     allow(
         "ChangeConfiguredTables",

@@ -1,9 +1,12 @@
 """Build the Lambda deployment artifact ``build/perfbot.zip`` (serverless.yml's ``package.artifact``).
 
-The runtime dependencies of ``requirements.txt`` are installed as manylinux2014_aarch64 / CPython 3.12 wheels (the
-functions run on arm64 python3.12), minus what the python3.12 runtime already ships (the AWS SDK for Python and its
-dependencies). Then perfbot's code: ``bot/``, ``handlers/`` and ``perfbot.yml`` (the devstack is a package of its
-own, for the demo and tests only, and never shipped). The zip
+The runtime dependencies of ``requirements.txt``, as ``requirements.lock`` pins them with their hashes (``make
+lock``), are installed as manylinux2014_aarch64 / CPython 3.12 wheels (the
+functions run on arm64 python3.12) — boto3 and botocore included, at the versions the tests run: the artifact's
+directory comes first on Lambda's ``sys.path``, so the functions never run on the runtime's own (older, unpinned)
+SDK. botocore's service models are trimmed to the services perfbot calls (``BOTOCORE_SERVICES``; a test derives them
+from the code), which keeps the artifact small. Then perfbot's code: ``bot/``, ``handlers/`` and ``perfbot.yml`` (the
+devstack is a package of its own, for the demo and tests only, and never shipped). The zip
 is deterministic: sorted entries, fixed timestamps and permissions, so the same inputs give the same bytes.
 
     python scripts/package_lambda.py        # prints the artifact path and its size
@@ -26,9 +29,15 @@ ARTIFACT = BUILD_DIR / "perfbot.zip"
 PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.12"
 
-# Distributions the AWS Lambda python3.12 runtime provides (boto3 and its dependency tree). Bundling them only adds
-# megabytes; the code must work with the runtime's versions.
-RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"})
+# The AWS services perfbot calls: its gateways (bot/aws/), and Powertools' parameters (SSM) and idempotency
+# (DynamoDB). botocore/data keeps these service models and its shared files (endpoints, partitions, retry rules)
+# and drops the other ~400 (≈ 27 MB unzipped). tests/infra/test_package.py fails when the code calls another one.
+BOTOCORE_SERVICES = frozenset(
+    {
+        "apigateway", "application-autoscaling", "bedrock-runtime", "cloudwatch", "dynamodb", "lambda", "sqs", "ssm",
+        "sts",  # credential and region resolution paths may load it; 50 KB
+    }
+)  # fmt: skip
 
 # perfbot sources that go into the artifact, relative to the repository root.
 SOURCES = ("bot", "handlers", "perfbot.yml")
@@ -53,45 +62,58 @@ def _requirement_name(line: str) -> str | None:
 
 
 def runtime_requirements(requirements: Path) -> list[str]:
-    """The lines of ``requirements`` that are not provided by the Lambda runtime."""
+    """The requirement lines of ``requirements`` (comments and pip options left out): all of them are shipped."""
     kept = []
     for line in requirements.read_text(encoding="utf-8").splitlines():
-        name = _requirement_name(line)
-        if name and name not in RUNTIME_PROVIDED:
+        if _requirement_name(line):
             kept.append(line.split("#", 1)[0].strip())
     return kept
 
 
-def _pip_install(requirements: list[str], target: Path) -> None:
+def locked_versions(lock: Path) -> dict[str, str]:
+    """Name → version of every package a lock file (``make lock``) pins."""
+    pattern = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", re.MULTILINE)
+    return {_normalize(name): version for name, version in pattern.findall(lock.read_text(encoding="utf-8"))}
+
+
+def stale_pins(requirements: list[Path], lock: Path) -> list[str]:
+    """The requirements the lock does not hold at their pinned version (or at all): empty when the lock is current."""
+    locked = locked_versions(lock)
+    stale = []
+    for path in requirements:
+        for line in runtime_requirements(path):
+            name = _requirement_name(line) or ""
+            pinned = line.split("==", 1)[1].strip() if "==" in line else None
+            if name not in locked or (pinned is not None and locked[name] != pinned):
+                stale.append(f"{path.name}: {line} (lock: {locked.get(name, 'missing')})")
+    return stale
+
+
+def _pip_install(lock: Path, target: Path) -> None:
+    # --require-hashes: every wheel must have a hash of the lock; --no-deps: the lock is the whole tree already
     cmd = [
         sys.executable, "-m", "pip", "install",
         "--quiet", "--disable-pip-version-check", "--no-compile",
         "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
         "--only-binary=:all:", "--target", str(target),
-        *requirements,
+        "--require-hashes", "--no-deps", "-r", str(lock),
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (our pip, our requirements)
     if result.returncode != 0:
         raise PackagingError(f"pip install failed ({' '.join(cmd)}):\n{result.stdout}{result.stderr}")
 
 
-def _remove_runtime_provided(target: Path) -> list[str]:
-    """Delete the installed distributions the runtime provides (pulled in as dependencies), by their RECORD files."""
-    removed = []
-    for dist_info in sorted(target.glob("*.dist-info")):
-        name = _normalize(dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0])
-        if name not in RUNTIME_PROVIDED:
-            continue
-        record = dist_info / "RECORD"
-        for row in record.read_text(encoding="utf-8").splitlines() if record.exists() else []:
-            path = target / row.split(",", 1)[0]
-            if path.is_file():
-                path.unlink()
-        shutil.rmtree(dist_info, ignore_errors=True)
-        removed.append(name)
-    for directory in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(directory.iterdir()):
-            directory.rmdir()
+def _trim_botocore_data(target: Path, services: frozenset[str] = BOTOCORE_SERVICES) -> list[str]:
+    """Delete the service models of ``botocore/data`` that perfbot never loads; returns the services removed."""
+    data = target / "botocore" / "data"
+    if not data.is_dir():
+        raise PackagingError(f"botocore is not installed in {target}: requirements.txt must pin it")
+    missing = sorted(services - {p.name for p in data.iterdir() if p.is_dir()})
+    if missing:
+        raise PackagingError(f"botocore has no model for {', '.join(missing)}")
+    removed = sorted(p.name for p in data.iterdir() if p.is_dir() and p.name not in services)
+    for name in removed:
+        shutil.rmtree(data / name)
     return removed
 
 
@@ -132,13 +154,18 @@ def _write_zip(source_dir: Path, artifact: Path) -> None:
     os.replace(tmp, artifact)
 
 
-def build_artifact(requirements: Path = ROOT / "requirements.txt", output: Path = ARTIFACT) -> Path:
-    """Build the deployment zip and return its path (``build/perfbot.zip`` by default)."""
+def build_artifact(
+    requirements: Path = ROOT / "requirements.txt", lock: Path = ROOT / "requirements.lock", output: Path = ARTIFACT
+) -> Path:
+    """Build the deployment zip from the lock of ``requirements`` and return its path (``build/perfbot.zip``)."""
+    stale = stale_pins([requirements], lock)
+    if stale:
+        raise PackagingError(f"{lock.name} does not match {requirements.name}, run `make lock`: {'; '.join(stale)}")
     staging = output.parent / "lambda"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    _pip_install(runtime_requirements(requirements), staging)
-    _remove_runtime_provided(staging)
+    _pip_install(lock, staging)
+    _trim_botocore_data(staging)
     _copy_sources(staging)
     _write_zip(staging, output)
     return output

@@ -72,7 +72,7 @@ def _api_config(service: Service, notes: list[str]) -> tuple[ApiInputs | None, l
         return None, []
     gateway = ApiGatewayGateway()
     try:
-        api_id = gateway.find_rest_api(service.api.name)
+        api_id = service.api.id or gateway.find_rest_api(service.api.name)
         if api_id is None:
             notes.append(f"REST API {service.api.name!r} not found")
             return None, []

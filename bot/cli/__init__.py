@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "bot.cli.audit",
     "bot.cli.analysis",
     "bot.cli.loadtest",
+    "bot.cli.health",
 ]
 OPTIONAL_COMMAND_MODULES = ["devstack.cli"]
 
@@ -28,7 +29,10 @@ def command_modules() -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot import __version__
+
     parser = argparse.ArgumentParser(prog="perfbot", description="Slack ChatOps for serverless APIs on AWS.")
+    parser.add_argument("--version", action="version", version=f"perfbot {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in command_modules():
         importlib.import_module(module_name).add_commands(subparsers)

@@ -156,7 +156,7 @@ def _cache_line(pricing: Pricing, service: Service, missing: list[str]) -> list[
         return []
     gateway = ApiGatewayGateway()
     try:
-        api_id = gateway.find_rest_api(service.api.name)
+        api_id = service.api.id or gateway.find_rest_api(service.api.name)
         stage = gateway.get_stage(api_id, service.api.stage) if api_id else None
     except AwsError as exc:
         missing.append(f"API Gateway cache configuration ({exc.code or 'error'})")

@@ -183,7 +183,14 @@ def create_service(settings: Settings, service: Service, names: MetricNames, sce
     index = service.dynamodb_tables[0].service_index or "ServiceNameIndex"
     if resources.ensure_table(client("dynamodb", region), names.table_name, index, scenario):
         tables.append(names.table_name)
-    api_id = resources.ensure_api(client("apigateway", region), names, scenario, function.alias_arn, region)
+    api_id = resources.ensure_api(
+        client("apigateway", region),
+        names,
+        scenario,
+        function.alias_arn,
+        region,
+        api_id=service.api.id if service.api else None,
+    )
     resources.allow_api_to_invoke(lambda_, names, api_id, region, account=function.arn.split(":")[4])
     topic_arn = str(client("sns", region).create_topic(Name=alarms.topic_name(settings))["TopicArn"])
     alarm_names = alarms.ensure_alarms(client("cloudwatch", region), settings, names, topic_arn)

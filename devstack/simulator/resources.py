@@ -156,8 +156,11 @@ def ensure_table(dynamodb: Any, table: str, index: str, scenario: Scenario) -> b
     return False
 
 
-def ensure_api(apigw: Any, names: MetricNames, scenario: Scenario, alias_arn: str, region: str) -> str:
-    """REST API with GET and POST on /metrics (Lambda proxy to the alias), deployed to the stage."""
+def ensure_api(
+    apigw: Any, names: MetricNames, scenario: Scenario, alias_arn: str, region: str, *, api_id: str | None = None
+) -> str:
+    """REST API with GET and POST on /metrics (Lambda proxy to the alias), deployed to the stage. ``api_id``: the id
+    perfbot.yml configures (AWS assigns ids; moto takes the one its ``_custom_id_`` tag names)."""
     apis = apigw.get_rest_apis(limit=500).get("items", [])
     api = next((a for a in apis if a["name"] == names.api_name), None)
     if api is None:
@@ -165,6 +168,7 @@ def ensure_api(apigw: Any, names: MetricNames, scenario: Scenario, alias_arn: st
             name=names.api_name,
             description="Simulated monitored service (perfbot devstack)",
             endpointConfiguration={"types": ["REGIONAL"]},
+            tags={"_custom_id_": api_id} if api_id else {},
         )
     api_id = str(api["id"])
     resources = apigw.get_resources(restApiId=api_id, limit=500)["items"]

@@ -581,3 +581,25 @@ def test_every_change_kind_applies_within_the_changing_functions_roles(
         assert handler.read_back(target) == after
     assert aws.denials == [], [str(d) for d in aws.denials]
     assert json.dumps(after)  # the values were what the handler read back
+
+
+def test_only_the_configured_apis_stage_may_be_patched(aws: EmbeddedAws, stack: Any) -> None:
+    """Another REST API with a stage of the same name is out of reach: IAM names the configured API id."""
+    configured = monitored.create_api()
+    operator = session(aws, "operator").client("apigateway")
+    other = operator.create_rest_api(name="someone-elses-api")["id"]
+    root = operator.get_resources(restApiId=other)["items"][0]["id"]
+    operator.put_method(restApiId=other, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    operator.put_integration(restApiId=other, resourceId=root, httpMethod="GET", type="MOCK")
+    operator.create_stage(
+        restApiId=other, stageName="dev", deploymentId=operator.create_deployment(restApiId=other)["id"]
+    )
+    slack = session(aws, "slack").client("apigateway")
+    patch = [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "100"}]
+
+    slack.update_stage(restApiId=configured, stageName="dev", patchOperations=patch)
+    assert refused(lambda: slack.update_stage(restApiId=other, stageName="dev", patchOperations=patch))
+    assert [(d.action, d.resource) for d in aws.denials] == [
+        ("apigateway:PATCH", f"arn:aws:apigateway:{REGION}::/restapis/{other}/stages/dev")
+    ]
+    aws.clear_denials()

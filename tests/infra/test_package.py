@@ -2,44 +2,69 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from scripts import package_lambda
 
 
-def test_runtime_provided_sdk_is_not_installed(tmp_path: Path) -> None:
+def test_every_requirement_is_shipped_the_sdk_included(tmp_path: Path) -> None:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(
-        "# comment\nslack-bolt==1.30.0\nboto3==1.44.5  # runtime\nbotocore==1.44.5\n"
-        "aws-lambda-powertools[parser]==3.37.0\nPython_Dateutil>=2\n-r other.txt\n",
+        "# comment\nslack-bolt==1.30.0\nboto3==1.44.5  # pinned\nbotocore==1.44.5\n"
+        "aws-lambda-powertools[parser]==3.37.0\n-r other.txt\n",
         encoding="utf-8",
     )
     assert package_lambda.runtime_requirements(requirements) == [
         "slack-bolt==1.30.0",
+        "boto3==1.44.5",
+        "botocore==1.44.5",
         "aws-lambda-powertools[parser]==3.37.0",
     ]
 
 
-def test_shipped_requirements_keep_the_sdk_out() -> None:
+def test_the_artifact_ships_the_sdk_the_tests_run() -> None:
+    """One boto3 everywhere: the pins of requirements.txt are the versions installed here, and they are shipped."""
+    from importlib import metadata
+
     kept = package_lambda.runtime_requirements(package_lambda.ROOT / "requirements.txt")
-    assert kept, "requirements.txt lists the runtime dependencies"
-    assert not [line for line in kept if line.split("=")[0].split("[")[0].lower() in {"boto3", "botocore"}]
+    pins = dict(line.split("==", 1) for line in kept if "==" in line)
+    for name in ("boto3", "botocore"):
+        assert pins[name] == metadata.version(name), f"{name}: requirements.txt and the test environment differ"
 
 
-def test_dependencies_pulled_in_by_others_are_removed_by_their_record(tmp_path: Path) -> None:
-    for name, files in {
-        "jmespath-1.1.0": ["jmespath/__init__.py"],
-        "slack_sdk-3.47.0": ["slack_sdk/__init__.py"],
-    }.items():
-        dist_info = tmp_path / f"{name}.dist-info"
-        dist_info.mkdir()
-        for file in files:
-            (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / file).write_text("", encoding="utf-8")
-        (dist_info / "RECORD").write_text("".join(f"{f},,\n" for f in files), encoding="utf-8")
-    assert package_lambda._remove_runtime_provided(tmp_path) == ["jmespath"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["slack_sdk", "slack_sdk-3.47.0.dist-info"]
+def _called_services() -> set[str]:
+    pattern = re.compile(r"""client\(\s*["']([a-z0-9-]+)["']""")
+    roots = [package_lambda.ROOT / "bot", package_lambda.ROOT / "handlers"]
+    return {m for root in roots for path in root.rglob("*.py") for m in pattern.findall(path.read_text("utf-8"))}
+
+
+def test_botocore_keeps_the_model_of_every_service_perfbot_calls() -> None:
+    called = _called_services()
+    assert {"dynamodb", "cloudwatch", "sqs", "apigateway"} <= called  # the scan finds the gateways' clients
+    # Powertools' parameters read the Slack secrets from SSM (bot/slack/app.py)
+    assert called | {"ssm"} <= package_lambda.BOTOCORE_SERVICES, called - package_lambda.BOTOCORE_SERVICES
+
+
+def test_trimming_keeps_the_listed_services_and_botocores_shared_files(tmp_path: Path) -> None:
+    data = tmp_path / "botocore" / "data"
+    for service in (*package_lambda.BOTOCORE_SERVICES, "ec2", "s3"):
+        (data / service / "2020-01-01").mkdir(parents=True)
+        (data / service / "2020-01-01" / "service-2.json.gz").write_bytes(b"")
+    for shared in ("endpoints.json", "partitions.json", "_retry.json", "sdk-default-configuration.json"):
+        (data / shared).write_text("{}", encoding="utf-8")
+    assert package_lambda._trim_botocore_data(tmp_path) == ["ec2", "s3"]
+    assert {p.name for p in data.iterdir() if p.is_dir()} == package_lambda.BOTOCORE_SERVICES
+    assert (data / "endpoints.json").is_file() and (data / "_retry.json").is_file()
+
+
+def test_trimming_fails_loudly_without_a_needed_model(tmp_path: Path) -> None:
+    (tmp_path / "botocore" / "data" / "dynamodb").mkdir(parents=True)
+    with pytest.raises(package_lambda.PackagingError, match="no model for"):
+        package_lambda._trim_botocore_data(tmp_path)
 
 
 def test_sources_leave_out_the_devstack_and_bytecode(tmp_path: Path) -> None:

@@ -180,8 +180,8 @@ def test_only_slack_and_schedule_change_and_only_the_configured_resources(roles:
     settings = load_settings({"PERFBOT_CONFIG": str(ROOT / "perfbot.yml")})
     functions = sorted({f.name for s in settings.services for f in s.lambda_functions})
     tables = sorted({t.name for s in settings.services for t in s.dynamodb_tables})
-    stages = sorted({s.api.stage for s in settings.services if s.api})
-    assert functions and tables and stages, "the shipped perfbot.yml configures a function, a table and an API"
+    stages = sorted({(s.api.id, s.api.stage) for s in settings.services if s.api and s.api.id})
+    assert functions and tables and stages, "the shipped perfbot.yml configures a function, a table and an API id"
 
     for fn in ("slack", "schedule"):
         statements = roles[fn]
@@ -194,7 +194,7 @@ def test_only_slack_and_schedule_change_and_only_the_configured_resources(roles:
             assert _allowed(statements, action) == expected_functions, (fn, action)
         assert _allowed(statements, "dynamodb:UpdateTable") == sorted(_arn("dynamodb", f"table/{t}") for t in tables)
         assert _allowed(statements, "apigateway:PATCH") == sorted(
-            _arn("apigateway", f"/restapis/*/stages/{s}", account=False) for s in stages
+            _arn("apigateway", f"/restapis/{api_id}/stages/{stage}", account=False) for api_id, stage in stages
         )
         model = settings.analysis.bedrock_model_id
         assert _allowed(statements, "bedrock:InvokeModel") == [

@@ -51,8 +51,12 @@ def create_function(memory_mb: int = 1024) -> dict[str, Any]:
 
 
 def create_api() -> str:
+    """The monitored REST API, with the id perfbot.yml configures (moto takes it from the ``_custom_id_`` tag)."""
+    from bot.settings import get_settings
+
+    (configured,) = [s.api.id for s in get_settings().services if s.api and s.api.name == API]
     apigw = boto3.client("apigateway")
-    api_id = apigw.create_rest_api(name=API)["id"]
+    api_id = apigw.create_rest_api(name=API, tags={"_custom_id_": configured} if configured else {})["id"]
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
     apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")

@@ -21,8 +21,15 @@ class StageHandler(ChangeHandler):
         self._apigw = gateway or ApiGatewayGateway()
 
     def _api_id(self, target: str) -> tuple[str, str]:
+        """The configured API's id (perfbot.yml ``api.id``, the one IAM lets perfbot change); found by name only
+        where none is configured (IAM then refuses the change: nothing unconfigured is changed)."""
+        from bot.settings import get_settings
+
         api, stage = split_stage(target)
-        api_id = self._apigw.find_rest_api(api)
+        configured = next(
+            (s.api.id for s in get_settings().services if s.api and s.api.name == api and s.api.stage == stage), None
+        )
+        api_id = configured or self._apigw.find_rest_api(api)
         if api_id is None:
             raise InvalidChange(f"no REST API named {api!r}")
         return api_id, stage

@@ -15,4 +15,5 @@ LISTENER_MODULES = [
     "bot.slack.listeners.analysis",
     "bot.slack.listeners.home",
     "bot.slack.listeners.loadtest",
+    "bot.slack.listeners.health",
 ]

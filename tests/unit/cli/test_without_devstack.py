@@ -51,3 +51,12 @@ def test_the_devstack_verbs_are_not_offered_without_it(product_only: Path) -> No
     assert "bootstrap" in listing and "audit" in listing
     assert "demo" not in listing and "simulate" not in listing
     assert run(product_only, "demo").returncode == 2  # argparse: an unknown verb
+
+
+def test_version_is_the_packages_one(product_only: Path) -> None:
+    import bot
+
+    completed = run(product_only, "--version")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == f"perfbot {bot.__version__}"
+    assert bot.__version__.count(".") == 2 and all(part.isdigit() for part in bot.__version__.split("."))
