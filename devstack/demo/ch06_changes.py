@@ -56,7 +56,8 @@ def run(stage: DemoStage) -> None:
     undos = [q for q in proposal_store().pending() if q.undo_of == p.id]
     if undos:
         [undo] = undos
-        stage.say(f"The undo ({describe_values(p.kind, undo.after)}) is {undo.risk}-risk by its own rule: Alice approves it")
+        undo_value = describe_values(p.kind, undo.after)
+        stage.say(f"The undo ({undo_value}) is {undo.risk}-risk by its own rule: Alice approves it")
         stage.click("approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
     restored = live.read_current(p.target)
     stage.check(_same(restored, p.before), f"Undo left {restored}, expected {p.before}")

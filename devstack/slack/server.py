@@ -196,6 +196,28 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._route()
 
+    def _api(self, path: str, query: str, auth: str, body: bytes) -> None:
+        """One Web API call: parsed as Slack parses it, answered by the dispatcher unless a fault is injected."""
+        dispatcher = self.server.dispatcher
+        try:
+            args = parse_arguments(self.headers.get("Content-Type", ""), body, query)
+        except BadRequest as exc:
+            payload: Any = {"ok": False, "error": str(exc)}
+            dispatcher.store.refuse(Refusal(unquote(path[5:]), str(exc), None, "unparsable body"))
+            self._send(200, JSON_TYPE, json.dumps(payload).encode())
+            return
+        method = unquote(path[5:])
+        fault = faults.FAULTS.slack_fault(method, args)  # injected failures: not perfbot's refusals
+        if fault is not None and fault.mode != "reset_after_success":
+            status, headers, payload = faults.slack_answer(fault)
+        else:
+            status, headers, payload = dispatcher.api(method, auth, args)
+        if fault is not None and fault.mode == "reset_after_success":
+            faults.drop(self.connection)
+            self.close_connection = True
+            return
+        self._send(status, JSON_TYPE, json.dumps(payload).encode(), headers)
+
     def _route(self) -> None:
         dispatcher = self.server.dispatcher
         path, _, query = self.path.partition("?")
@@ -205,24 +227,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._body()
             if path.startswith("/api/"):
-                try:
-                    args = parse_arguments(self.headers.get("Content-Type", ""), body, query)
-                except BadRequest as exc:
-                    payload: Any = {"ok": False, "error": str(exc)}
-                    dispatcher.store.refuse(Refusal(unquote(path[5:]), str(exc), None, "unparsable body"))
-                    self._send(200, JSON_TYPE, json.dumps(payload).encode())
-                    return
-                method = unquote(path[5:])
-                fault = faults.FAULTS.slack_fault(method, args)  # injected failures: not perfbot's refusals
-                if fault is not None and fault.mode != "reset_after_success":
-                    status, headers, payload = faults.slack_answer(fault)
-                else:
-                    status, headers, payload = dispatcher.api(method, auth, args)
-                if fault is not None and fault.mode == "reset_after_success":
-                    faults.drop(self.connection)
-                    self.close_connection = True
-                    return
-                self._send(status, JSON_TYPE, json.dumps(payload).encode(), headers)
+                self._api(path, query, auth, body)
             elif path == faults.CONTROL_PATH:
                 status, answer = faults.FAULTS.control(self.command, body)
                 self._send(status, JSON_TYPE, json.dumps(answer).encode())
