@@ -34,7 +34,8 @@ PYTHON_VERSION = "3.12"
 # and drops the other ~400 (≈ 27 MB unzipped). tests/infra/test_package.py fails when the code calls another one.
 BOTOCORE_SERVICES = frozenset(
     {
-        "apigateway", "application-autoscaling", "bedrock-runtime", "cloudwatch", "dynamodb", "lambda", "sqs", "ssm",
+        "apigateway", "application-autoscaling", "bedrock-runtime", "cloudwatch", "dynamodb", "lambda", "s3", "sqs",
+        "ssm",
         "sts",  # credential and region resolution paths may load it; 50 KB
     }
 )  # fmt: skip

@@ -228,10 +228,10 @@ class BedrockAnalyzer:
         left = self._remaining()
         if left is None:
             return self.timeout_s
-        budget = min(self.timeout_s, left - min(FALLBACK_RESERVE_S, left / 3))
-        if budget < MIN_CALL_S:
+        available = left - min(FALLBACK_RESERVE_S, left / 3)
+        if available < MIN_CALL_S:
             raise BedrockUnavailable(f"only {left:.1f} s of the invocation left, too little to ask the model")
-        return budget
+        return min(self.timeout_s, available)
 
     def _converse(
         self, inputs: ServiceInputs, kind: str | None, context_text: str | None, budget: float

@@ -170,10 +170,26 @@ def _check_content(text: str, content_type: str | None) -> None:
         _check_form(text)
 
 
+SUBSCRIBED_EVENTS = frozenset({"app_home_opened"})  # infra/slack-app-manifest.yml: settings.event_subscriptions
+
+
 def _check_json(text: str) -> None:
+    """Events API bodies: Slack's ``url_verification``, or an ``event_callback`` of an event perfbot subscribes to
+    (the manifest's ``app_home_opened``) with the fields Bolt reads."""
     body = _json_object(text)
-    if body.get("type") != "url_verification" or not all(isinstance(v, str) for v in body.values()):
-        raise Refused(400, "JSON body is not a url_verification (perfbot subscribes to no events)")
+    if body.get("type") == "url_verification" and all(isinstance(v, str) for v in body.values()):
+        return
+    event = body.get("event")
+    if (
+        body.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and event.get("type") in SUBSCRIBED_EVENTS
+        and isinstance(event.get("user"), str)
+        and isinstance(body.get("team_id"), str)
+        and all(isinstance(body.get(k, []), list) for k in ("authorizations", "authed_users"))
+    ):
+        return
+    raise Refused(400, "JSON body is neither a url_verification nor an event perfbot subscribes to")
 
 
 def _check_form(text: str) -> None:
@@ -197,10 +213,20 @@ def _filled(form: str, name: str) -> bool:
 
 def _check_interaction(payload: str) -> None:
     body = _json_object(payload)
-    if body.get("type") != "block_actions":
-        raise Refused(400, f"interaction type {_shown(body.get('type'))} is not handled")
+    kind = body.get("type")
+    if kind == "view_submission":  # a modal's submit (maintenance, an approval's reason): the view carries the state
+        view = body.get("view")
+        if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str):
+            raise Refused(400, "view_submission without a view that has a callback_id")
+        _check_objects(body, needs_response_url=False)
+        _check_authorizations(body)
+        return
+    if kind != "block_actions":
+        raise Refused(400, f"interaction type {_shown(kind)} is not handled")
     _check_actions(body.get("actions"))
-    _check_objects(body)
+    container = body.get("container")
+    in_view = isinstance(container, dict) and container.get("type") == "view"  # App Home / a modal: no response_url
+    _check_objects(body, needs_response_url=not in_view)
     _check_authorizations(body)
     urls = body.get("response_urls")
     if urls is not None and not (isinstance(urls, list) and all(isinstance(u, dict) for u in urls)):
@@ -217,13 +243,13 @@ def _check_actions(actions: object) -> None:
             raise Refused(400, "an action's block_id, value or action_ts is not text")
 
 
-def _check_objects(body: dict[str, Any]) -> None:
+def _check_objects(body: dict[str, Any], *, needs_response_url: bool = True) -> None:
     """What Bolt's context extraction and the listeners read: objects where they call .get, text where they keep it."""
     user = body.get("user")
     if not isinstance(user, dict) or not isinstance(user.get("id"), str):
         raise Refused(400, "user is not an object with an id")
-    if not isinstance(body.get("response_url"), str) or not body["response_url"]:
-        raise Refused(400, "no response_url (every button answers through it)")
+    if needs_response_url and (not isinstance(body.get("response_url"), str) or not body["response_url"]):
+        raise Refused(400, "no response_url (every button on a message answers through it)")
     for key in OBJECT_KEYS:
         if body.get(key) is not None and not isinstance(body[key], dict):
             raise Refused(400, f"{key} is not an object")

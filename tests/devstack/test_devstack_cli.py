@@ -20,7 +20,7 @@ def test_devstack_prints_a_service_url_that_answers() -> None:
         for line in process.stdout:
             if line.startswith("#"):
                 break
-            key, _, value = line.strip().partition("=")
+            key, _, value = line.strip().removeprefix("export ").partition("=")
             lines[key] = value
         assert lines["SERVICE_URL"].startswith("http://127.0.0.1:")
         assert "AWS_ENDPOINT_URL" in lines

@@ -86,7 +86,7 @@ def test_maintenance_with_arguments_still_runs_the_command(stack: Any, slack_han
 
 
 def test_a_high_risk_approve_asks_for_a_reason_and_audits_it(function: Any, slack_handler: Any) -> None:
-    p = card_for(function, memory_rec(risk="high"))
+    p = card_for(function, memory_rec(risk="high"), requester=BOB)  # a person asked: one other approver decides
     assert buttons(function, p) == ["approve_with_reason", "reject_proposal"]
     click(slack_handler, function, "approve_with_reason", p.id, user=ALICE, message_ts=p.message_ts)
     view = opened(function, "approve_with_reason")

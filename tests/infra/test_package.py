@@ -51,12 +51,12 @@ def test_botocore_keeps_the_model_of_every_service_perfbot_calls() -> None:
 
 def test_trimming_keeps_the_listed_services_and_botocores_shared_files(tmp_path: Path) -> None:
     data = tmp_path / "botocore" / "data"
-    for service in (*package_lambda.BOTOCORE_SERVICES, "ec2", "s3"):
+    for service in (*package_lambda.BOTOCORE_SERVICES, "ec2", "iam"):
         (data / service / "2020-01-01").mkdir(parents=True)
         (data / service / "2020-01-01" / "service-2.json.gz").write_bytes(b"")
     for shared in ("endpoints.json", "partitions.json", "_retry.json", "sdk-default-configuration.json"):
         (data / shared).write_text("{}", encoding="utf-8")
-    assert package_lambda._trim_botocore_data(tmp_path) == ["ec2", "s3"]
+    assert package_lambda._trim_botocore_data(tmp_path) == ["ec2", "iam"]
     assert {p.name for p in data.iterdir() if p.is_dir()} == package_lambda.BOTOCORE_SERVICES
     assert (data / "endpoints.json").is_file() and (data / "_retry.json").is_file()
 

@@ -22,7 +22,8 @@ NO_RESOURCE_LEVEL = {
     "application-autoscaling:RegisterScalableTarget",
 }
 # A trailing qualifier of a named resource: a function's versions/aliases, a log group's streams, a table's indexes.
-NAMED_QUALIFIER = re.compile(r"(:\*|/index/\*)$")
+# An object prefix of perfbot's own bucket (the audit anchors under audit/) names that bucket's objects, too.
+NAMED_QUALIFIER = re.compile(r"(:\*|/index/\*|^\$\{AuditAnchorBucket\.Arn\}/audit/\*)$")
 
 
 def _policy_documents(template: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: F811
@@ -37,7 +38,13 @@ def _policy_documents(template: dict[str, Any]) -> list[dict[str, Any]]:  # noqa
 
 def _own(resource: str) -> bool:
     """perfbot's own resources: its tables and queue (Ref / GetAtt), and names under perfbot-<stage>-."""
-    own_refs = ("${StateTable.Arn}", "${IdempotencyTable.Arn}", "${AuditTable.Arn}", "${FailedEventsQueue.Arn}")
+    own_refs = (
+        "${StateTable.Arn}",
+        "${IdempotencyTable.Arn}",
+        "${AuditTable.Arn}",
+        "${FailedEventsQueue.Arn}",
+        "${AuditAnchorBucket.Arn}",
+    )
     return resource.startswith(own_refs) or re.search(r"[:/]perfbot-dev-[a-z]+(:\*)?$", resource) is not None
 
 

@@ -37,10 +37,16 @@ def bare_maintenance(body: dict[str, Any]) -> bool:
 
 
 def open_maintenance(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """The modal asks for the parameters and shows what is on now (the status `/perf maintenance status` gives)."""
     from bot.settings import get_settings
+    from bot.slack.commands import Invocation
+    from bot.slack.listeners.alarms import MAINTENANCE_USAGE, maintenance
 
+    channel, user = str(body.get("channel_id", "")), str(body.get("user_id", ""))
+    status = maintenance(Invocation(name="maintenance", args=["status"], user_id=user, channel_id=channel)).text
     services = [s.name for s in get_settings().services]
-    client.views_open(trigger_id=body["trigger_id"], view=maintenance_modal(services, str(body.get("channel_id", ""))))
+    view = maintenance_modal(services, channel, status=f"{status}\nUsage: `{MAINTENANCE_USAGE}`")
+    client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()
 
 
@@ -73,7 +79,7 @@ def start_maintenance(body: dict[str, Any], view: dict[str, Any], client: WebCli
         return
     channel, user = metadata(view).get("channel", ""), str((body.get("user") or {}).get("id") or "")
     service = submitted(view, SERVICE)
-    args = ["on", submitted(view, DURATION), *([service] if service and service != ALL_SERVICES else [])]
+    args = ["on", *([service] if service and service != ALL_SERVICES else []), submitted(view, DURATION)]
     try:
         reply = maintenance(Invocation(name="maintenance", args=args, user_id=user, channel_id=channel))
     except UsageError as problem:

@@ -35,7 +35,7 @@ def _text_input(action_id: str, *, initial: str = "", multiline: bool = False, m
     return element
 
 
-def maintenance_modal(services: list[str], channel_id: str) -> dict[str, Any]:
+def maintenance_modal(services: list[str], channel_id: str, status: str = "") -> dict[str, Any]:
     options = [{"text": _plain("All services"), "value": ALL_SERVICES}]
     options += [{"text": _plain(s), "value": s[:150]} for s in services[:99]]
     service = {"type": "static_select", "action_id": SERVICE, "options": options, "initial_option": options[0]}
@@ -51,6 +51,7 @@ def maintenance_modal(services: list[str], channel_id: str) -> dict[str, Any]:
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": "Pause alarm notifications for planned work."},
             },
+            *([{"type": "context", "elements": [{"type": "mrkdwn", "text": status[:3000]}]}] if status else []),
             _input(SERVICE, "Service", service),
             _input(DURATION, "Duration", _text_input(DURATION, initial="1h", max_length=20), hint="30m, 2h or 1d"),
             _input(REASON, "Reason", _text_input(REASON, multiline=True, max_length=500), hint="shown to the channel"),
