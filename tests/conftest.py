@@ -61,8 +61,10 @@ def stack(devstack: Devstack) -> Iterator[Devstack]:
     from bot.settings import get_settings, reset_settings
     from bot.slack.channels import reset_channel_directories
     from devstack.faults import FAULTS
+    from devstack.stack import forget_default_boto3_session
 
     FAULTS.clear()
+    forget_default_boto3_session()  # boto3.client(...) in a test: the operator's keys, not an earlier test's
     devstack.aws.reset()
     devstack.slack.reset()
     reset_clients()

@@ -18,8 +18,10 @@ def test_devstack_prints_a_service_url_that_answers() -> None:
         assert process.stdout is not None
         lines: dict[str, str] = {}
         for line in process.stdout:
-            if line.startswith("#"):
+            if line.startswith("# devstack running"):
                 break
+            if line.startswith("#"):
+                continue
             key, _, value = line.strip().removeprefix("export ").partition("=")
             lines[key] = value
         assert lines["SERVICE_URL"].startswith("http://127.0.0.1:")

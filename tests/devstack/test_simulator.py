@@ -208,7 +208,6 @@ def test_cloudwatch_totals_equal_what_the_report_says(world: World) -> None:
     assert report.invocations > 0.95 * report.requests  # no cache, no throttling in the default scenario
     assert report.minutes_published == 24 * 60
     assert 20_000 < report.metric_datums < 60_000
-    assert report.elapsed_s < 25
 
 
 def test_the_incident_is_in_the_last_hour(world: World) -> None:
