@@ -1,21 +1,30 @@
 """The Lambda invocation this thread is running: how much of its time is left.
 
-Each handler records its invocation's context (:func:`begin`, from :mod:`bot.observability`); work that may be slow
+Each handler records its invocation's context for the invocation's duration (:func:`running`, from
+:mod:`bot.observability` and ``handlers.slack``); work that may be slow
 — a model call — budgets itself within :func:`remaining_s`, so that whatever it falls back to still reaches the user
 before Lambda stops the function. Outside Lambda (the CLI) nothing is recorded and there is no limit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 _context: ContextVar[Any] = ContextVar("lambda_context", default=None)
 
 
-def begin(context: Any) -> None:
-    """Remember the invocation's Lambda context for this thread (a lazy listener runs on its invocation's thread)."""
-    _context.set(context)
+@contextmanager
+def running(context: Any) -> Iterator[None]:
+    """The invocation's Lambda context for this thread while it runs (a lazy listener runs on its invocation's
+    thread); forgotten after it, so a later invocation on the same thread (the devstack, tests) never inherits it."""
+    token = _context.set(context)
+    try:
+        yield
+    finally:
+        _context.reset(token)
 
 
 def remaining_s() -> float | None:

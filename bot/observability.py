@@ -76,7 +76,6 @@ def log_invocation(context: Any) -> None:
     ``inject_lambda_context`` (a few µs a request against a ≈90 µs ack in ``make bench`` P1): all keys on the first
     invocation, then only the ones that change."""
     global _invoked  # noqa: PLW0603 - the container's first invocation is its cold start
-    invocation.begin(context)
     if _logger is None:
         return
     if _invoked:
@@ -100,12 +99,12 @@ def lambda_handler(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def invoke(event: Any, context: Any) -> Any:
         nonlocal injected
-        invocation.begin(context)
-        if _logger is None:
-            return handler(event, context)
-        if injected is None:
-            injected = _logger.inject_lambda_context(handler, clear_state=True)
-        return injected(event, context)
+        with invocation.running(context):
+            if _logger is None:
+                return handler(event, context)
+            if injected is None:
+                injected = _logger.inject_lambda_context(handler, clear_state=True)
+            return injected(event, context)
 
     return invoke  # type: ignore[return-value]
 

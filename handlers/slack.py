@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_bolt.adapter.aws_lambda.handler import to_aws_response, to_bolt_request
 
-from bot import observability
+from bot import invocation, observability
 from bot.slack import request_guard
 from bot.slack.app import TracedLambdaLazyListenerRunner, build_app, signing_secret
 
@@ -31,6 +31,11 @@ app.listener_runner.lazy_listener_runner = TracedLambdaLazyListenerRunner(_adapt
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     observability.log_invocation(context)
+    with invocation.running(context):  # the Bedrock budget of lazy work on this thread reads it
+        return _handle(event, context)
+
+
+def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     event.setdefault("isBase64Encoded", False)  # REST v1 test events may omit it; the adapter indexes it
     if event.get("headers") is None:  # API Gateway sends null for a request without headers
         event["headers"] = {}
