@@ -79,12 +79,8 @@ def test_one_state_change_by_all_three_paths_posts_once(stack: Any, clock: Clock
     assert len(top_level(stack)) == 1
 
 
-def test_concurrent_triplets_and_redeliveries_post_once(stack: Any, clock: Clock) -> None:
-    """Three paths, each delivered twice, all at once in separate threads (as concurrent Lambda containers)."""
-    message = cloudwatch_message(KINDS["metric"][0])
-    sns = sns_event([message])
-    eventbridge = eventbridge_event(message, observed=812.0)
-    events = [sns, sns, eventbridge, eventbridge, alarm_action_event(message), alarm_action_event(message)]
+def invoke_concurrently(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each event in its own thread, all released at once (as concurrent Lambda containers); their summaries."""
     summaries: list[dict[str, Any]] = []
     errors: list[BaseException] = []
     start = threading.Barrier(len(events))
@@ -101,8 +97,17 @@ def test_concurrent_triplets_and_redeliveries_post_once(stack: Any, clock: Clock
         t.start()
     for t in threads:
         t.join()
-
     assert not errors
+    return summaries
+
+
+def test_concurrent_triplets_and_redeliveries_post_once(stack: Any, clock: Clock) -> None:
+    """Three paths, each delivered twice, all at once in separate threads (as concurrent Lambda containers)."""
+    message = cloudwatch_message(KINDS["metric"][0])
+    sns = sns_event([message])
+    eventbridge = eventbridge_event(message, observed=812.0)
+    events = [sns, sns, eventbridge, eventbridge, alarm_action_event(message), alarm_action_event(message)]
+    summaries = invoke_concurrently(events)
     assert sum(s.get("posted", 0) for s in summaries) == 1
     assert sum(s["accounted"] for s in summaries) == len(events)
     assert len(top_level(stack)) == 1
@@ -122,24 +127,7 @@ def test_concurrent_distinct_alarms_count_into_one_storm_window_exactly(stack: A
         alarm_message(alarm(f"Concurrent-{i}"), "ALARM", previous="OK", at=clock.at(), observed=812.0) for i in range(8)
     ]
     events = [sns_event([m]) for m in messages] + [eventbridge_event(m, observed=812.0) for m in messages]
-    summaries: list[dict[str, Any]] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(events))
-
-    def run(ev: dict[str, Any]) -> None:
-        start.wait()
-        try:
-            summaries.append(invoke(ev))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(ev,)) for ev in events]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert not errors
+    summaries = invoke_concurrently(events)
     assert sum(s["accounted"] for s in summaries) == len(events)
     assert sum(s.get("posted", 0) + s.get("grouped", 0) for s in summaries) == 8  # each alarm once
     assert sum(s.get("duplicate", 0) for s in summaries) == 8  # each twin recognised
