@@ -1,0 +1,99 @@
+"""`python -m bot socket`'s app over the Slack emulator's Socket Mode: apps.connections.open with the app-level
+token, the WebSocket's hello, then `/perf sla` and an Approve click delivered as envelopes, acked within 3 s, the
+lazy work done in this process under the slack function's IAM role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+
+from bot.changes.store import proposal_store
+from bot.slack.socket_mode import SocketModeError, connect
+from devstack import lambdas, slack_requests
+from devstack.stack import Devstack
+from tests.functional.test_reports_sla import live_report_end, write_known_datapoints
+from tests.support import monitored
+from tests.support.change_factories import memory_rec
+from tests.support.slack_clicks import ALICE, CHANNEL, card_for, card_text
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def socket_app(stack: Devstack) -> Iterator[Any]:
+    handler = connect(stack.slack.app_token)
+    assert stack.slack.socket_mode.wait_connected()
+    yield handler
+    handler.close()
+
+
+def slash_payload(stack: Devstack, text: str, user: str = ALICE) -> dict[str, str]:
+    """The slash_commands envelope's payload: the fields Slack would have form-posted, as a JSON object."""
+    channel_id = stack.slack.channel_id(CHANNEL)
+    body = slack_requests.slash_command_body(
+        text, user_id=user, channel_id=channel_id, response_url=stack.slack.response_url(channel_id, user)
+    )
+    return dict(parse_qsl(body))
+
+
+def test_perf_sla_over_the_websocket_answers_in_the_channel(stack: Devstack, socket_app: Any) -> None:
+    write_known_datapoints(stack.aws.endpoint_url, live_report_end())
+    with lambdas.running_as("slack"):  # the lazy work runs in this process, on Bolt's threads, as the function
+        ack = stack.slack.socket_mode.slash_command(slash_payload(stack, "sla"))
+        assert ack["envelope_id"]  # acked in time (else the emulator records envelope_not_acked)
+
+        def answered() -> bool:
+            found = stack.slack.messages(CHANNEL)
+            return bool(found) and found[0].edited and "Working" not in found[0].plain_text()
+
+        assert stack.slack.wait_for(answered, timeout=20)
+    (message,) = stack.slack.messages(CHANNEL)
+    assert "SLA — last 24h" in message.plain_text() and "monitoring-api" in message.plain_text()
+    assert not message.ephemeral
+
+
+def test_an_ack_payload_is_shown_like_an_http_answer(stack: Devstack, socket_app: Any) -> None:
+    with lambdas.running_as("slack"):
+        ack = stack.slack.socket_mode.slash_command(slash_payload(stack, "sla nosuch-api"))
+        assert stack.slack.wait_for(lambda: bool(stack.slack.ephemerals(CHANNEL)), timeout=20)
+    (answer,) = stack.slack.ephemerals(CHANNEL)
+    assert ack["envelope_id"] and "nosuch-api" in answer.text and "monitoring-api" in answer.text
+
+
+def test_approve_click_over_the_websocket_applies_the_change(function: Devstack, socket_app: Any) -> None:
+    p = card_for(function, memory_rec())
+    channel_id = function.slack.channel_id(CHANNEL)
+    payload = slack_requests.block_actions_payload(
+        "approve_proposal",
+        p.id,
+        user=ALICE,
+        channel_id=channel_id,
+        channel_name="perf-alerts",
+        message={"type": "message", "ts": p.message_ts},
+        response_url=function.slack.response_url(channel_id, ALICE, p.message_ts),
+        trigger_id=function.slack.trigger_id(),
+    )
+    with lambdas.running_as("slack"):
+        ack = function.slack.socket_mode.interactive(payload)
+        assert ack["envelope_id"]
+        assert function.slack.wait_for(lambda: proposal_store().get(p.id).state == "applied", timeout=20)
+        assert function.slack.wait_for(lambda: "Applied" in card_text(function, p), timeout=10)
+    assert monitored.memory_of() == 1536  # read back from the embedded AWS
+    assert "1024 MB → 1536 MB" in card_text(function, p)
+
+
+def test_a_bot_token_in_place_of_the_app_token_is_a_clear_error(stack: Devstack) -> None:
+    with pytest.raises(SocketModeError, match=r"xoxb-… token; Socket Mode needs the app-level token \(xapp-"):
+        connect("xoxb-perfbot-local")
+    with pytest.raises(SocketModeError, match="SLACK_APP_TOKEN is not set"):
+        connect("")
+    assert stack.slack.calls["apps.connections.open"] == 0
+
+
+def test_an_app_token_slack_does_not_know_is_refused(stack: Devstack) -> None:
+    stack.slack.expect_refusal("apps.connections.open", "invalid_auth")
+    with pytest.raises(SocketModeError, match=r"refused to open a Socket Mode connection \(invalid_auth\)"):
+        connect("xapp-1-A0OTHER-1-nosuchtoken")
