@@ -16,12 +16,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
 import struct
 import threading
 import time
 import uuid
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from devstack.slack.models import Refusal
 from devstack.slack.responses import ResponseUrls
@@ -31,6 +30,10 @@ APP_ID = "A0PERFBOT"
 ACK_TIMEOUT_S = 3.0  # Slack's: an envelope not acked within 3 seconds counts as failed
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes | None: ...
 
 
 class SocketClosed(ConnectionError):
@@ -53,7 +56,7 @@ def frame(opcode: int, payload: bytes) -> bytes:
     return header + payload
 
 
-def read_frame(stream: BinaryIO) -> tuple[int, bytes]:
+def read_frame(stream: Readable) -> tuple[int, bytes]:
     """One client frame (opcode, unmasked payload); a client must mask, so an unmasked frame closes the socket."""
 
     def exactly(n: int) -> bytes:
@@ -78,7 +81,7 @@ def read_frame(stream: BinaryIO) -> tuple[int, bytes]:
 class Session:
     """One connected app: frames out under a lock (deliveries come from other threads), acks in."""
 
-    def __init__(self, connection: Any, rfile: BinaryIO, hub: SocketMode) -> None:
+    def __init__(self, connection: Any, rfile: Readable, hub: SocketMode) -> None:
         self.connection = connection
         self.rfile = rfile
         self.hub = hub
@@ -94,16 +97,16 @@ class Session:
 
     def run(self) -> None:
         """Hello, then read until the app closes: pings answered, acks handed to the waiting delivery."""
-        self.send_json(
-            {
-                "type": "hello",
-                "num_connections": self.hub.connected() + 1,
-                "debug_info": {"host": "applink-emulator", "approximate_connection_time": 18060},
-                "connection_info": {"app_id": APP_ID},
-            }
-        )
-        self.hub.attach(self)
         try:
+            with self._send_lock:  # attached before hello (an app that has its hello can be sent envelopes), and
+                self.hub.attach(self)  # no envelope overtakes the hello
+                hello = {
+                    "type": "hello",
+                    "num_connections": self.hub.connected(),
+                    "debug_info": {"host": "applink-emulator", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": APP_ID},
+                }
+                self.connection.sendall(frame(TEXT, json.dumps(hello).encode()))
             while self.open:
                 opcode, payload = read_frame(self.rfile)
                 if opcode == PING:
@@ -212,7 +215,7 @@ class SocketMode:
         refusal (``envelope_not_acked`` / ``no_socket_connection``) and ``{}``."""
         channel = payload.get("channel_id") or (payload.get("channel") or {}).get("id")
         with self._lock:
-            session = self._sessions[-1] if self._sessions else None
+            session = next((s for s in reversed(self._sessions) if s.open), None)
             if session is None:
                 self.store.refuse(Refusal("socket_mode", "no_socket_connection", channel, kind))
                 return {}
@@ -251,7 +254,6 @@ class SocketMode:
         ``response_action`` payload."""
         return self.deliver("interactive", payload, accepts_response_payload=payload.get("type") == "view_submission")
 
-
-def new_app_token() -> str:
-    """An app-level token as Slack formats them: ``xapp-1-<app id>-<number>-<hex>``."""
-    return f"xapp-1-{APP_ID}-{secrets.randbelow(10**12)}-{secrets.token_hex(32)}"
+    def events_api(self, body: dict[str, Any]) -> dict[str, Any]:
+        """An ``events_api`` envelope: the Events API's ``event_callback`` body, as it would be POSTed."""
+        return self.deliver("events_api", body, accepts_response_payload=False)

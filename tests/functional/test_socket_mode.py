@@ -4,6 +4,7 @@ lazy work done in this process under the slack function's IAM role."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,10 +15,12 @@ from bot.changes.store import proposal_store
 from bot.slack.socket_mode import SocketModeError, connect
 from devstack import lambdas, slack_requests
 from devstack.stack import Devstack
+from devstack.web.actions import SlackClientActions
+from devstack.web.server import answered
 from tests.functional.test_reports_sla import live_report_end, write_known_datapoints
 from tests.support import monitored
 from tests.support.change_factories import memory_rec
-from tests.support.slack_clicks import ALICE, CHANNEL, card_for, card_text
+from tests.support.slack_clicks import ALICE, BOB, CHANNEL, card_for, card_text
 
 pytestmark = pytest.mark.functional
 
@@ -65,20 +68,12 @@ def test_an_ack_payload_is_shown_like_an_http_answer(stack: Devstack, socket_app
 
 def test_approve_click_over_the_websocket_applies_the_change(function: Devstack, socket_app: Any) -> None:
     p = card_for(function, memory_rec())
-    channel_id = function.slack.channel_id(CHANNEL)
-    payload = slack_requests.block_actions_payload(
-        "approve_proposal",
-        p.id,
-        user=ALICE,
-        channel_id=channel_id,
-        channel_name="perf-alerts",
-        message={"type": "message", "ts": p.message_ts},
-        response_url=function.slack.response_url(channel_id, ALICE, p.message_ts),
-        trigger_id=function.slack.trigger_id(),
-    )
+    clicks = SlackClientActions(function, transport="socket")  # the web channel's clicks, as Socket Mode envelopes
     with lambdas.running_as("slack"):
-        ack = function.slack.socket_mode.interactive(payload)
-        assert ack["envelope_id"]
+        ack = clicks.click(
+            user=ALICE, channel=CHANNEL, message_ts=p.message_ts, action_id="approve_proposal", value=p.id
+        )
+        assert answered(ack) == "with a Socket Mode ack"
         assert function.slack.wait_for(lambda: proposal_store().get(p.id).state == "applied", timeout=20)
         assert function.slack.wait_for(lambda: "Applied" in card_text(function, p), timeout=10)
     assert monitored.memory_of() == 1536  # read back from the embedded AWS
@@ -97,3 +92,13 @@ def test_an_app_token_slack_does_not_know_is_refused(stack: Devstack) -> None:
     stack.slack.expect_refusal("apps.connections.open", "invalid_auth")
     with pytest.raises(SocketModeError, match=r"refused to open a Socket Mode connection \(invalid_auth\)"):
         connect("xapp-1-A0OTHER-1-nosuchtoken")
+
+
+def test_opening_the_home_tab_over_the_websocket_publishes_it(function: Devstack, socket_app: Any) -> None:
+    body = json.loads(slack_requests.event_callback_body(function.slack.app_home_opened(BOB)))
+    with lambdas.running_as("slack"):
+        ack = function.slack.socket_mode.events_api(body)
+        assert ack["envelope_id"]
+        assert function.slack.wait_for(lambda: function.slack.home_view(BOB) is not None, timeout=20)
+    view = function.slack.home_view(BOB)
+    assert view is not None and view["type"] == "home" and view["blocks"]
