@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import importlib
 import importlib.util
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ def add_commands(subparsers: Any) -> None:
 def _socket(args: argparse.Namespace) -> int:
     from bot.slack.socket_mode import SocketModeError, app_token, build_socket_app, connect
 
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill`, `docker stop`: closed as cleanly as a Ctrl-C
     try:
         token = app_token()
         with _aws(args.aws):
@@ -51,6 +53,10 @@ def _socket(args: argparse.Namespace) -> int:
     except SocketModeError as exc:
         print(f"perfbot socket: {exc}", file=sys.stderr)
         return 2
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _connected(aws: str) -> str:

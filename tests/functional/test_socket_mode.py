@@ -5,7 +5,12 @@ lazy work done in this process under the slack function's IAM role."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,6 +28,8 @@ from tests.support.change_factories import memory_rec
 from tests.support.slack_clicks import ALICE, BOB, CHANNEL, card_for, card_text
 
 pytestmark = pytest.mark.functional
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -102,3 +109,47 @@ def test_opening_the_home_tab_over_the_websocket_publishes_it(function: Devstack
         assert function.slack.wait_for(lambda: function.slack.home_view(BOB) is not None, timeout=20)
     view = function.slack.home_view(BOB)
     assert view is not None and view["type"] == "home" and view["blocks"]
+
+
+def cli_env(stack: Devstack, **slack: str) -> dict[str, str]:
+    """A terminal with only the Slack variables a person would export (no AWS: the verb starts its own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_", "PERFBOT_"))}
+    return env | {"SLACK_API_URL": stack.slack.api_url} | slack
+
+
+def test_the_socket_verb_on_the_embedded_aws_answers_over_the_websocket(stack: Devstack) -> None:
+    """``python -m bot socket`` as a person runs it: its own embedded AWS with the simulated service, this emulator as
+    the workspace; /perf sla answered from the simulated day; SIGTERM ends it as Ctrl-C does (a child of a
+    non-interactive shell may start with SIGINT ignored, so the test cannot rely on SIGINT reaching Python)."""
+    env = cli_env(stack, SLACK_APP_TOKEN=stack.slack.app_token, SLACK_BOT_TOKEN=stack.slack.bot_token)
+    verb = subprocess.Popen(
+        [sys.executable, "-m", "bot", "socket"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert stack.slack.socket_mode.wait_connected(timeout=120)
+        assert stack.slack.socket_mode.slash_command(slash_payload(stack, "sla"))["envelope_id"]
+
+        def answered() -> bool:
+            found = stack.slack.messages(CHANNEL)
+            return bool(found) and "monitoring-api" in found[0].plain_text()
+
+        assert stack.slack.wait_for(answered, timeout=60)
+        assert "Availability" in stack.slack.messages(CHANNEL)[0].plain_text()  # the simulated day's numbers
+    finally:
+        verb.send_signal(signal.SIGTERM)
+        out, err = verb.communicate(timeout=60)
+    assert verb.returncode == 130, err.decode()
+    assert b"connected over Socket Mode (embedded AWS)" in out
+    assert b"Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [("xoxb-perfbot-local", b"holds a xoxb-\xe2\x80\xa6 token"), ("", b"SLACK_APP_TOKEN is not set")],
+)
+def test_the_socket_verb_without_an_app_token_is_one_line(stack: Devstack, token: str, says: bytes) -> None:
+    env = cli_env(stack, SLACK_APP_TOKEN=token, SLACK_BOT_TOKEN=stack.slack.bot_token)
+    verb = [sys.executable, "-m", "bot", "socket", "--aws", "real"]
+    done = subprocess.run(verb, check=False, cwd=ROOT, env=env, capture_output=True, timeout=60)
+    assert done.returncode == 2 and says in done.stderr and b"Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and stack.slack.calls["apps.connections.open"] == 0
