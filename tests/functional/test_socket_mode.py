@@ -137,7 +137,12 @@ def test_the_socket_verb_on_the_embedded_aws_answers_over_the_websocket(stack: D
         assert "Availability" in stack.slack.messages(CHANNEL)[0].plain_text()  # the simulated day's numbers
     finally:
         verb.send_signal(signal.SIGTERM)
-        out, err = verb.communicate(timeout=60)
+        try:
+            out, err = verb.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            verb.kill()  # never leave it running
+            verb.communicate()
+            raise
     assert verb.returncode == 130, err.decode()
     assert b"connected over Socket Mode (embedded AWS)" in out
     assert b"Traceback" not in err
