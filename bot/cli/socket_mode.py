@@ -37,11 +37,12 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _socket(args: argparse.Namespace) -> int:
-    from bot.slack.socket_mode import SocketModeError, app_token, build_socket_app, connect
+    from bot.slack.socket_mode import SocketModeError, app_token, build_socket_app, check_bot_token, connect
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`, `docker stop`: closed as cleanly as a Ctrl-C
     try:
         token = app_token()
+        check_bot_token()  # both tokens before the embedded AWS takes its seconds to start
         with _aws(args.aws):
             handler = connect(token, build_socket_app())
             print(_connected(args.aws), flush=True)

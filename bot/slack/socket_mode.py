@@ -34,10 +34,15 @@ def app_token(value: str | None = None) -> str:
     return token
 
 
-def build_socket_app() -> App:
-    """The Lambda's app for Socket Mode: the same listeners; Bolt's thread runner for lazy work (its default)."""
+def check_bot_token() -> None:
     if not os.environ.get("SLACK_BOT_TOKEN"):
         raise SocketModeError(messages.socket_bot_token_missing())
+
+
+def build_socket_app() -> App:
+    """The Lambda's app for Socket Mode: the same listeners; Bolt's thread runner for lazy work (its default).
+    ``process_before_response`` stays on: the ack listeners are quick, and Bolt acks when ``dispatch`` returns."""
+    check_bot_token()
     return build_app(client=slack_client(), signing_secret="", request_verification=False)
 
 

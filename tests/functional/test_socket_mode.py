@@ -149,12 +149,16 @@ def test_the_socket_verb_on_the_embedded_aws_answers_over_the_websocket(stack: D
 
 
 @pytest.mark.parametrize(
-    ("token", "says"),
-    [("xoxb-perfbot-local", b"holds a xoxb-\xe2\x80\xa6 token"), ("", b"SLACK_APP_TOKEN is not set")],
+    ("app", "bot", "says"),
+    [
+        ("xoxb-perfbot-local", "xoxb-perfbot-local", b"holds a xoxb-\xe2\x80\xa6 token"),
+        ("", "xoxb-perfbot-local", b"SLACK_APP_TOKEN is not set"),
+        ("xapp-1-A0PERFBOT-1-perfbot-local", "", b"SLACK_BOT_TOKEN is not set"),
+    ],
 )
-def test_the_socket_verb_without_an_app_token_is_one_line(stack: Devstack, token: str, says: bytes) -> None:
-    env = cli_env(stack, SLACK_APP_TOKEN=token, SLACK_BOT_TOKEN=stack.slack.bot_token)
-    verb = [sys.executable, "-m", "bot", "socket", "--aws", "real"]
+def test_the_socket_verb_without_its_tokens_is_one_line(stack: Devstack, app: str, bot: str, says: bytes) -> None:
+    env = cli_env(stack, SLACK_APP_TOKEN=app, SLACK_BOT_TOKEN=bot)
+    verb = [sys.executable, "-m", "bot", "socket"]  # the embedded AWS is not even started
     done = subprocess.run(verb, check=False, cwd=ROOT, env=env, capture_output=True, timeout=60)
     assert done.returncode == 2 and says in done.stderr and b"Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and stack.slack.calls["apps.connections.open"] == 0
