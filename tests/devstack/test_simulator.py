@@ -290,12 +290,26 @@ def test_another_scenario_replaces_the_simulation_already_there(embedded_aws_ser
         reset_clients()
         settings = load_settings()
         first = simulate(settings, scenario="default", now=NOW)
+        bystander = Metric("AWS/Lambda", "Invocations", {"FunctionName": "perfbot-dev-slack"})  # not the service's
+        boto3.client("cloudwatch").put_metric_data(
+            Namespace=bystander.namespace,
+            MetricData=[
+                {
+                    "MetricName": bystander.name,
+                    "Dimensions": [{"Name": "FunctionName", "Value": "perfbot-dev-slack"}],
+                    "Timestamp": NOW - timedelta(minutes=10),
+                    "Value": 7.0,
+                }
+            ],
+        )
         second = simulate(settings, scenario="healthy", now=NOW - timedelta(minutes=1))
         sums = _sums(second)
+        kept = single(bystander, "Sum", NOW - timedelta(hours=1), NOW)
         pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=TABLE)
         items = [item for page in pages for item in page["Items"]]
         reset_clients()
     assert second.minutes_published == 24 * 60
+    assert kept == 7.0  # only the simulated service's series are dropped
     assert (sums["Count"], sums["5XXError"]) == (second.requests, second.errors_5xx)
     assert second.requests != first.requests and second.errors_5xx != first.errors_5xx
     summaries = [i for i in items if i["MetricType"]["S"] == "performance_summary"]
