@@ -22,6 +22,13 @@ def add_commands(subparsers: Any) -> None:
     run.add_argument("--web-port", type=int, default=0, help="the web channel's port (default: a free one)")
     run.add_argument("--no-slack", action="store_true", help="embedded AWS only")
     run.add_argument(
+        "--web-transport",
+        choices=["http", "socket"],
+        default="http",
+        help="how the web channel reaches perfbot: signed requests into the slack function (default), or Socket "
+        "Mode envelopes to a `python -m bot socket --aws real` run with this devstack's exports",
+    )
+    run.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -82,9 +89,9 @@ def _devstack(args: argparse.Namespace) -> int:
 
             add_people(stack.slack)
             try:
-                web = WebChannel(stack, port=args.web_port).start()
+                web = WebChannel(stack, port=args.web_port, transport=args.web_transport).start()
             except OSError:  # the asked-for port is busy: any free one
-                web = WebChannel(stack).start()
+                web = WebChannel(stack, transport=args.web_transport).start()
             env["WEB_URL"] = web.url
         service = MonitoredService(get_settings(), port=args.service_port).start()  # stopped with the process
         env["SERVICE_URL"] = service.url

@@ -86,6 +86,7 @@ class Devstack:
             env |= {
                 "SLACK_API_URL": self.slack.api_url,
                 "SLACK_BOT_TOKEN": LOCAL_BOT_TOKEN,
+                "SLACK_APP_TOKEN": self.slack.app_token,
                 "SLACK_SIGNING_SECRET": self.signing_secret,
             }
         return env

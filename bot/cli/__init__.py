@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "bot.cli.analysis",
     "bot.cli.loadtest",
     "bot.cli.health",
+    "bot.cli.socket_mode",
 ]
 OPTIONAL_COMMAND_MODULES = ["devstack.cli"]
 

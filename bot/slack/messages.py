@@ -165,3 +165,32 @@ def maintenance_reason(reason: str, user: str) -> str:
 
 def no_load_tests() -> str:
     return "No load test has run yet. Run one with `python -m bot loadtest --url <URL>`; it is not started from Slack."
+
+
+# -- python -m bot socket (a terminal, not Slack) ---------------------------------------------------------------
+
+
+def socket_token_missing() -> str:
+    return (
+        "SLACK_APP_TOKEN is not set. Socket Mode needs the app's app-level token: Basic Information → App-Level "
+        "Tokens → Generate, scope connections:write, then export SLACK_APP_TOKEN=xapp-…"
+    )
+
+
+def socket_token_wrong_type(prefix: str) -> str:
+    return (
+        f"SLACK_APP_TOKEN holds a {prefix}… token; Socket Mode needs the app-level token (xapp-…, scope "
+        "connections:write) from Basic Information → App-Level Tokens. The bot token (xoxb-…) goes in SLACK_BOT_TOKEN."
+    )
+
+
+def socket_bot_token_missing() -> str:
+    return "SLACK_BOT_TOKEN is not set: export the app's Bot User OAuth Token (xoxb-…) from OAuth & Permissions."
+
+
+def socket_refused(error: str) -> str:
+    return f"Slack refused to open a Socket Mode connection ({error}): check SLACK_APP_TOKEN and connections:write."
+
+
+def socket_connected(aws: str) -> str:
+    return f"perfbot is connected over Socket Mode ({aws} AWS); try /perf help in Slack. Ctrl-C to stop."

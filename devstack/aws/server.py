@@ -110,10 +110,12 @@ def _server(host: str, port: int) -> BaseWSGIServer:
     from devstack import latency
     from devstack.faults import aws_middleware
 
+    from .cloudwatch.metrics import control_middleware
     from .keepalive import KeepAliveRequestHandler
 
     # devstack.faults: injected failures; devstack.latency: the latency model
-    app = latency.middleware(aws_middleware(DomainDispatcherApplication(create_backend_app)), "aws")
+    moto = control_middleware(DomainDispatcherApplication(create_backend_app))  # + forgetting simulated metrics
+    app = latency.middleware(aws_middleware(moto), "aws")
     return make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
 
 

@@ -19,10 +19,11 @@ from bot.bootstrap import bootstrap
 from bot.breaker import BreakerStatus, DynamoBreakerStore
 from bot.settings import Service, Settings
 from devstack.simulator import alarms, resources
-from devstack.simulator.app_metrics import application_items, write_items
+from devstack.simulator.app_metrics import application_items, forget_items, write_items
 from devstack.simulator.breaker_story import reset_breaker, run_breaker_story
 from devstack.simulator.metrics import (
     MetricNames,
+    forget_simulated,
     last_window_average,
     last_window_p95,
     publish,
@@ -51,7 +52,7 @@ class SimulationReport(BaseModel):
     alarms: list[str]
     dashboard: str
     tables_created: list[str]
-    metric_datums: int  # written by this run (a re-run only adds minutes not published before)
+    metric_datums: int  # written by this run (replacing an earlier run's; on AWS itself new minutes only)
     minutes_published: int
     put_metric_data_calls: int
     datums_by_namespace: dict[str, int]
@@ -84,7 +85,7 @@ class SimulationReport(BaseModel):
 
     def _kept(self) -> str:
         kept = MINUTES - self.minutes_published
-        return f" ({kept} minutes were already published and kept; reset AWS to replace them)" if kept else ""
+        return f" ({kept} minutes were already published and kept: this AWS cannot drop metrics)" if kept else ""
 
 
 def metric_names(settings: Settings, service: Service) -> MetricNames:
@@ -104,7 +105,8 @@ def metric_names(settings: Settings, service: Service) -> MetricNames:
 def simulate(
     settings: Settings, *, scenario: str | Scenario = "default", now: datetime | None = None
 ) -> SimulationReport:
-    """Create (or reconfigure) the first configured service and write its last 24 hours."""
+    """Create (or reconfigure) the first configured service and write its last 24 hours, replacing the metrics and
+    ApplicationMetrics items of an earlier simulation (on the devstack; see ``forget_simulated``)."""
     began = time.perf_counter()
     chosen = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
     end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
@@ -125,9 +127,12 @@ def simulate(
     story = run_breaker_story(chosen, breaker_key, store, start.timestamp(), qps, seed=hash_seed(seed, "breaker"))
     minutes = build_day(chosen, start, qps, story.minutes, seed=hash_seed(seed, "minutes"))
     cloudwatch = client("cloudwatch", settings.region)
-    already = published_until(cloudwatch, names, start, end)
+    # a new simulation replaces the last one (another scenario, another day); where metrics cannot be dropped (AWS
+    # itself), only the minutes not yet published are written, so nothing is counted twice
+    already = None if forget_simulated(cloudwatch, names) else published_until(cloudwatch, names, start, end)
     published = publish(cloudwatch, names, chosen, [m for m in minutes if already is None or m.at > already])
     items = application_items(service.name, chosen.name, breaker_key, minutes, story)
+    forget_items(dynamodb, names.table_name, service.name)
     write_items(dynamodb, names.table_name, items)
     p95, breaching = expected_alarms(settings, minutes)
     return SimulationReport(

@@ -95,6 +95,24 @@ def application_items(
     return summaries + breaker_items(service, breaker_key, story)
 
 
+def forget_items(dynamodb: Any, table: str, service: str) -> int:
+    """Delete the service's items (an earlier simulation's), so a new simulation replaces them; how many."""
+    keys: list[dict[str, Any]] = []
+    pages = dynamodb.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="ServiceName = :service",
+        ExpressionAttributeValues={":service": {"S": service}},
+        ProjectionExpression="ServiceName, #ts",
+        ExpressionAttributeNames={"#ts": "Timestamp"},
+    )
+    for page in pages:
+        keys += page.get("Items", [])
+    with BatchWriter(table, dynamodb) as batch:
+        for key in keys:
+            batch.delete_item(Key=key)
+    return len(keys)
+
+
 def write_items(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> int:
     """BatchWriteItem in 25s, resending unprocessed items (boto3's batch writer over our shared client)."""
     with BatchWriter(table, dynamodb, overwrite_by_pkeys=KEYS) as batch:

@@ -7,11 +7,14 @@ Publishing batches stay inside PutMetricData's limits (≤ 1000 datums and ≤ 1
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.request import Request, urlopen
 
 from devstack.simulator.distribution import Distribution
 from devstack.simulator.scenarios import Scenario
@@ -214,11 +217,45 @@ def publish(cloudwatch: Any, names: MetricNames, scenario: Scenario, minutes: li
     return PublishResult(minutes=len(minutes), datums=sum(counts.values()), calls=len(calls), by_namespace=counts)
 
 
+FORGET_PATH = "/_devstack/cloudwatch/forget-metrics"  # devstack/aws/cloudwatch/metrics.py
+
+
+def simulated_series(n: MetricNames) -> list[dict[str, Any]]:
+    """Every series ``minute_metrics`` can write, as ListMetrics-style selectors: AWS's namespaces narrowed to the
+    service's API, function and table; the service's own namespaces whole."""
+    return [
+        {"Namespace": "AWS/ApiGateway", "Dimensions": dims(ApiName=n.api_name)},
+        {"Namespace": "AWS/Lambda", "Dimensions": dims(FunctionName=n.function_name)},
+        {"Namespace": "LambdaInsights", "Dimensions": dims(function_name=n.function_name)},
+        {"Namespace": "AWS/DynamoDB", "Dimensions": dims(TableName=n.table_name)},
+        {"Namespace": "MonitoringApp/Operations", "Dimensions": []},
+        {"Namespace": "MonitoringApp/Performance", "Dimensions": []},
+    ]
+
+
+def forget_simulated(cloudwatch: Any, names: MetricNames) -> bool:
+    """Drop an earlier simulation's metrics so this one replaces them; ``False`` where that is impossible.
+
+    CloudWatch cannot delete datapoints; the devstack's embedded AWS can (``/_devstack/cloudwatch/forget-metrics``).
+    Anywhere else (a real account, an endpoint without that path) nothing is dropped."""
+    endpoint = str(cloudwatch.meta.endpoint_url).rstrip("/")
+    if not endpoint.startswith("http://"):  # the devstack is plain HTTP on loopback; AWS is HTTPS
+        return False
+    body = json.dumps({"series": simulated_series(names)}).encode()
+    request = Request(endpoint + FORGET_PATH, data=body, headers={"Content-Type": "application/json"})  # noqa: S310
+    try:
+        with urlopen(request, timeout=30) as answer:  # noqa: S310 — an http:// endpoint, checked above
+            return bool(answer.status == 200)
+    except (HTTPError, URLError):
+        return False
+
+
 def published_until(cloudwatch: Any, names: MetricNames, start: datetime, end: datetime) -> datetime | None:
     """The latest minute of [start, end) that already has API Count data, so a re-run does not double-count.
 
     CloudWatch cannot delete datapoints and sums whatever is put twice; writing only the minutes after this one
-    keeps re-running ``simulate`` idempotent (the same ``now`` writes nothing new).
+    keeps re-running ``simulate`` idempotent (the same ``now`` writes nothing new) where ``forget_simulated`` cannot
+    drop the earlier run's metrics (on AWS itself).
     """
     answer = cloudwatch.get_metric_statistics(
         Namespace="AWS/ApiGateway",

@@ -26,6 +26,9 @@ benchmarks — as strict as Slack. Quick reference (details in ``emulator.SlackE
     emu.enforce_tiers(True, per_minute={"conversations.list": None}) / emu.enforce_channel_rate(1, burst=5)
     emu.response_url(ch, user, message_ts=None) / emu.wait_for(pred) / emu.reset()
 
+    # Socket Mode (socket_mode.py): apps.connections.open with emu.app_token (xapp-) → ws://…/link/?ticket=…
+    emu.socket_mode.wait_connected() / .slash_command(payload) / .interactive(payload) -> the app's ack
+
 Rules (see ``membership``, ``scopes``, ``ratelimit``, ``validation``): only chat.postMessage/postEphemeral take a
 channel name (or a user ID: the bot's DM); other methods refuse names with ``channel_not_found``; private channels
 and DMs the bot is not in are ``channel_not_found``; posting into a public channel the bot has not joined needs

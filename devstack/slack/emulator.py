@@ -26,8 +26,11 @@ from typing import Any
 from devstack.slack import scopes as scopes_module
 from devstack.slack.models import Call, Channel, File, Message, Refusal, User
 from devstack.slack.server import Dispatcher, SlackHTTPServer
+from devstack.slack.socket_mode import SocketMode
 from devstack.slack.store import SlackError, Store
 from devstack.slack.transcript import TranscriptWriter
+
+LOCAL_APP_TOKEN = "xapp-1-A0PERFBOT-1-perfbot-local"  # noqa: S105 — the emulator's app-level token, not a secret
 
 
 class SlackEmulator:
@@ -36,6 +39,7 @@ class SlackEmulator:
         port: int = 0,
         bot_token: str = "xoxb-perfbot-local",  # noqa: S107 - a fake token only this emulator accepts
         *,
+        app_token: str = LOCAL_APP_TOKEN,
         host: str = "127.0.0.1",
         bot_name: str = "perfbot",
         team_name: str = "perfbot-dev",
@@ -43,7 +47,8 @@ class SlackEmulator:
         scopes: Iterable[str] | None = None,
         rate_clock: Callable[[], float] | None = None,
     ) -> None:
-        """``scopes``: the bot token's scopes; ``None`` reads ``infra/slack-app-manifest.yml`` (oauth_config).
+        """``app_token``: the app-level token (``xapp-``) that opens Socket Mode connections. ``scopes``: the bot
+        token's scopes; ``None`` reads ``infra/slack-app-manifest.yml`` (oauth_config).
         ``rate_clock``: the time Slack's rate limits count in (a benchmark running in simulated time passes its
         clock, so a tier's per-minute allowance is per simulated minute); default: real time."""
         self.host = host
@@ -54,7 +59,8 @@ class SlackEmulator:
             self._store.limiter.clock = rate_clock
         self._scopes = scopes_module.granted(scopes)
         self._store.granted = self._scopes
-        self._dispatcher = Dispatcher(self._store)
+        self._dispatcher = Dispatcher(self._store, app_token)
+        self.app_token = app_token
         self._server: SlackHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -340,6 +346,14 @@ class SlackEmulator:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(interval)
+
+    # -- Socket Mode ---------------------------------------------------------------------------------------
+    @property
+    def socket_mode(self) -> SocketMode:
+        """The Socket Mode side: ``wait_connected()``, ``connected()``, ``slash_command(payload)`` and
+        ``interactive(payload)`` deliver an envelope to the connected app and return its ack (``{}`` and a
+        refusal when none came within 3 s)."""
+        return self._dispatcher.socket_mode
 
     def render(self, message: Message, *, reply: bool = False) -> str:
         """One message as the transcript shows it (its current text, files, buttons such as ``[ Approve ]``)."""

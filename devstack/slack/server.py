@@ -1,9 +1,9 @@
 """The HTTP side: a stdlib ``ThreadingHTTPServer`` on 127.0.0.1 speaking Slack's Web API wire format.
 
 Routes: ``/api/<method>`` (form, JSON, multipart or query-string arguments; token in ``Authorization: Bearer``
-or a ``token`` argument), ``/upload/v1/<file_id>`` (files v2 byte upload), ``/response/<token>`` (response_url)
-and ``/files/<id>/<name>`` (url_private). No framework, no logging per request: benchmarks push thousands of
-messages through it.
+or a ``token`` argument), ``/upload/v1/<file_id>`` (files v2 byte upload), ``/response/<token>`` (response_url),
+``/files/<id>/<name>`` (url_private) and ``/link/?ticket=…`` (Socket Mode's WebSocket, ``socket_mode``). No
+framework, no logging per request: benchmarks push thousands of messages through it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from devstack.slack.api_workspace import WORKSPACE_METHODS
 from devstack.slack.files import FILE_METHODS, receive_upload
 from devstack.slack.models import Call, Refusal
 from devstack.slack.responses import ResponseUrls
+from devstack.slack.socket_mode import Session, SocketMode, accept_key
 from devstack.slack.store import SlackError, Store
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,10 @@ class Dispatcher:
     Order of checks, as Slack answers: method known → token → rate limit (429) → scopes (``missing_scope``) →
     channel and membership (``membership.check``) → the method's own arguments. Every refusal is logged."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, app_token: str) -> None:
         self.store = store
         self.responses = ResponseUrls(store)
+        self.socket_mode = SocketMode(store, self.responses, app_token)
 
     @staticmethod
     def _token(auth_header: str, args: dict[str, Any]) -> Any:
@@ -123,6 +125,10 @@ class Dispatcher:
         if method == "api.test":  # needs no token
             self.store.record(Call(method, at, raw_channel))
             return 200, {}, self._api_test(raw_channel, args)
+        if method == "apps.connections.open":  # the app-level token's one method (Socket Mode)
+            self.store.record(Call(method, at, None))
+            body = self.socket_mode.open_connection(self._token(auth_header, args))
+            return 200, {}, body if body["ok"] else self._refused(method, None, body)
         handler = METHODS.get(method)
         refusal = "unknown_method" if handler is None else self._authed(auth_header, args)
         if refusal or handler is None:
@@ -188,7 +194,29 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        if self.path.startswith("/link/") and self.headers.get("Upgrade", "").lower() == "websocket":
+            self._websocket()
+            return
         self._route()
+
+    def _websocket(self) -> None:
+        """Socket Mode's WebSocket: a one-time ticket from apps.connections.open, RFC 6455's handshake, then the
+        session runs in this request's thread until the app closes it."""
+        socket_mode = self.server.dispatcher.socket_mode
+        ticket = dict(parse_qsl(self.path.partition("?")[2])).get("ticket", "")
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        if not key or not socket_mode.take_ticket(ticket):
+            self.server.dispatcher.store.refuse(Refusal("socket_mode", "invalid_ticket", None, "HTTP 401"))
+            self._send(401, "text/plain; charset=utf-8", b"invalid_ticket")
+            return
+        self.send_response_only(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept_key(key))
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        Session(self.connection, self.rfile, socket_mode).run()
 
     def do_POST(self) -> None:
         self._route()
@@ -259,3 +287,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         super().__init__(address, _RequestHandler)
+
+    def shutdown(self) -> None:
+        self.dispatcher.socket_mode.close_all()  # Socket Mode sessions live in request threads: end them too
+        super().shutdown()

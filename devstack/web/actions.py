@@ -1,11 +1,13 @@
 """What the Slack client sends when a person types ``/perf …`` or clicks a button: signed requests through
 ``handlers.slack.handler`` (as the slack function, its lazy work included), built by ``devstack.slack_requests`` —
-the same builder the tests and the demo use."""
+the same builder the tests and the demo use — or, with ``transport="socket"``, the same payloads as Socket Mode
+envelopes to the app connected to the emulator's WebSocket (``python -m bot socket``)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import parse_qsl
 from urllib.request import Request, urlopen
 
 from devstack import lambdas, slack_requests
@@ -14,8 +16,9 @@ from devstack import lambdas, slack_requests
 class SlackClientActions:
     """A person's actions in the Slack client, for the web channel (and anyone driving the devstack by hand)."""
 
-    def __init__(self, stack: Any) -> None:
+    def __init__(self, stack: Any, transport: Literal["http", "socket"] = "http") -> None:
         self.stack = stack
+        self.transport = transport
 
     @property
     def emu(self) -> Any:
@@ -34,6 +37,8 @@ class SlackClientActions:
             channel_name=self.emu.channel_name(channel_id),
             trigger_id=self.emu.trigger_id(),
         )
+        if self.transport == "socket":  # Slack shows the ack's payload as it shows an HTTP answer
+            return dict(self.emu.socket_mode.slash_command(dict(parse_qsl(body))))
         event = slack_requests.signed_event(body, self.stack.signing_secret)
         import handlers.slack
 
@@ -74,12 +79,13 @@ class SlackClientActions:
         payload["user"]["username"] = payload["user"]["name"] = self.emu.user_name(user) or user.lower()
         if label:
             payload["actions"][0]["text"]["text"] = label
-        event = slack_requests.signed_event(slack_requests.block_action_body(payload), self.stack.signing_secret)
-        return dict(lambdas.invoke("slack", event))
+        return self._interactive(payload)
 
     def open_home(self, user: str) -> dict[str, Any]:
         """``user`` opens perfbot's Home tab: Slack's ``app_home_opened`` event, signed, over the Events API."""
         body = slack_requests.event_callback_body(self.emu.app_home_opened(user))
+        if self.transport == "socket":
+            return dict(self.emu.socket_mode.events_api(json.loads(body)))
         return dict(lambdas.invoke("slack", slack_requests.events_api_event(body, self.stack.signing_secret)))
 
     def click_in_home(self, *, user: str, action_id: str, value: str, block_id: str = "") -> dict[str, Any]:
@@ -99,6 +105,12 @@ class SlackClientActions:
         payload |= {"container": {"type": "view", "view_id": view.get("id", "")}, "view": view, "channel": None}
         del payload["response_url"], payload["message"]
         payload["user"]["username"] = payload["user"]["name"] = self.emu.user_name(user) or user.lower()
+        return self._interactive(payload)
+
+    def _interactive(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """An interaction: a signed request into the slack function, or an ``interactive`` envelope."""
+        if self.transport == "socket":
+            return dict(self.emu.socket_mode.interactive(payload))
         event = slack_requests.signed_event(slack_requests.block_action_body(payload), self.stack.signing_secret)
         return dict(lambdas.invoke("slack", event))
 

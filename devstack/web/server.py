@@ -14,7 +14,7 @@ import html
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask, Response, abort, jsonify, redirect, request
 from werkzeug.serving import make_server
@@ -41,11 +41,18 @@ def add_people(emulator: Any) -> None:
             emulator.add_user(user_id, name, real_name)
 
 
-def create_app(stack: Any, default_user: str | None = None) -> Flask:
+def answered(response: dict[str, Any]) -> str:
+    """How perfbot answered, for the status line: the HTTP status, or whether the Socket Mode envelope was acked."""
+    if "statusCode" in response:
+        return f"HTTP {response['statusCode']}"
+    return "with a Socket Mode ack" if response.get("envelope_id") else "nothing within 3 s (no Socket Mode ack)"
+
+
+def create_app(stack: Any, default_user: str | None = None, transport: Literal["http", "socket"] = "http") -> Flask:
     app = Flask("perfbot-web-channel", static_folder=str(STATIC), static_url_path="/static")
     emu = stack.slack
     feed = ChannelFeed(emu)
-    actions = SlackClientActions(stack)
+    actions = SlackClientActions(stack, transport)
     lock = threading.Lock()  # one person at the keyboard: clicks and commands run one at a time, like the demo
 
     def people() -> list[Any]:
@@ -106,14 +113,14 @@ def create_app(stack: Any, default_user: str | None = None) -> Flask:
                 label=str(data.get("label", "")),
                 ephemeral=bool(data.get("ephemeral")),
             )
-        return jsonify(ok=True, status=response.get("statusCode"))
+        return jsonify(ok=True, status=answered(response))
 
     @app.post("/api/command")
     def command() -> Any:
         data = request.get_json(force=True)
         with lock:
             response = actions.slash(str(data.get("text", "")), user=str(data["user"]), channel=str(data["channel"]))
-        return jsonify(ok=True, status=response.get("statusCode"))
+        return jsonify(ok=True, status=answered(response))
 
     def _channel(value: str) -> str:
         try:
@@ -156,7 +163,7 @@ def _home_routes(
                 value=str(data.get("value", "")),
                 block_id=str(data.get("block_id", "")),
             )
-        return jsonify(ok=True, status=response.get("statusCode"))
+        return jsonify(ok=True, status=answered(response))
 
 
 def _home(feed: ChannelFeed, emu: Any, user: str) -> str:
@@ -204,8 +211,17 @@ def _page(emu: Any, channel_id: str, user: str, people: list[Any], content: str,
 class WebChannel:
     """``WebChannel(stack).start()`` serves the web channel on ``url`` until ``stop()``."""
 
-    def __init__(self, stack: Any, *, port: int = 0, host: str = "127.0.0.1", default_user: str | None = None):
+    def __init__(
+        self,
+        stack: Any,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        default_user: str | None = None,
+        transport: Literal["http", "socket"] = "http",
+    ):
         self.stack = stack
+        self.transport = transport
         self.host = host
         self.port = port
         self.default_user = default_user
@@ -218,7 +234,9 @@ class WebChannel:
 
     def start(self) -> WebChannel:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per poll on the terminal
-        self._server = make_server(self.host, self.port, create_app(self.stack, self.default_user), threaded=True)
+        self._server = make_server(
+            self.host, self.port, create_app(self.stack, self.default_user, self.transport), threaded=True
+        )
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="web-channel", daemon=True)
         self._thread.start()

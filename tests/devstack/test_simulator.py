@@ -266,9 +266,54 @@ def test_rerunning_is_idempotent(world: World) -> None:
     assert after["aliases"] == before["aliases"]
     assert set(after["metric_alarms"]) == set(before["metric_alarms"])
     assert after["state_item_count"] == before["state_item_count"]
-    assert world.rerun.minutes_published == 0  # nothing is counted twice
-    assert world.sums_after_rerun == world.sums
+    assert world.rerun.minutes_published == 24 * 60  # the day is replaced, not added to:
+    assert world.sums_after_rerun == world.sums  # nothing is counted twice
     assert world.rerun.breaker.model_dump(exclude={"updated_at"}) == world.report.breaker.model_dump(
         exclude={"updated_at"}
     )
     assert world.rerun.requests == world.report.requests  # the same `now` gives the same day
+
+
+def test_another_scenario_replaces_the_simulation_already_there(embedded_aws_server: EmbeddedAws) -> None:
+    """`simulate --scenario healthy` on a devstack holding the default day: the healthy day's numbers, none of the
+    default's (its metrics and ApplicationMetrics items are dropped first; CloudWatch itself would sum both)."""
+    env = {
+        "AWS_ENDPOINT_URL": embedded_aws_server.endpoint_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        embedded_aws_server.reset()
+        reset_clients()
+        settings = load_settings()
+        first = simulate(settings, scenario="default", now=NOW)
+        bystander = Metric("AWS/Lambda", "Invocations", {"FunctionName": "perfbot-dev-slack"})  # not the service's
+        boto3.client("cloudwatch").put_metric_data(
+            Namespace=bystander.namespace,
+            MetricData=[
+                {
+                    "MetricName": bystander.name,
+                    "Dimensions": [{"Name": "FunctionName", "Value": "perfbot-dev-slack"}],
+                    "Timestamp": NOW - timedelta(minutes=10),
+                    "Value": 7.0,
+                }
+            ],
+        )
+        second = simulate(settings, scenario="healthy", now=NOW - timedelta(minutes=1))
+        sums = _sums(second)
+        kept = single(bystander, "Sum", NOW - timedelta(hours=1), NOW)
+        pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=TABLE)
+        items = [item for page in pages for item in page["Items"]]
+        reset_clients()
+    assert second.minutes_published == 24 * 60
+    assert kept == 7.0  # only the simulated service's series are dropped
+    assert (sums["Count"], sums["5XXError"]) == (second.requests, second.errors_5xx)
+    assert second.requests != first.requests and second.errors_5xx != first.errors_5xx
+    summaries = [i for i in items if i["MetricType"]["S"] == "performance_summary"]
+    assert {i["Metadata"]["M"]["scenario"]["S"] for i in summaries} == {"healthy"}
+    assert len(summaries) == 24 * 60 // 5 and len(items) == second.app_metric_items
+    transitions = [i for i in items if i["MetricType"]["S"] == "circuit_breaker_transition"]
+    assert transitions == []  # the healthy day's breaker never tripped; the default day's trips are gone

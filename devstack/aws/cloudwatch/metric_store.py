@@ -96,6 +96,15 @@ class MetricStore:
         with self._lock:
             return sorted(self._series, key=lambda k: (k[0], k[1], sorted(k[2])))
 
+    def forget(self, namespace: str, dimensions: list[dict[str, Any]] | None) -> int:
+        """Drop every series of ``namespace`` that has all ``dimensions`` (ListMetrics matching); how many.
+        AWS has no such call (datapoints only expire): the devstack's way to replace a simulated day."""
+        doomed = list(self.list_metrics(namespace, None, dimensions))
+        with self._lock:
+            for key in doomed:
+                self._series.pop(key, None)
+        return len(doomed)
+
     def list_metrics(
         self, namespace: str | None, metric_name: str | None, dimensions: list[dict[str, Any]] | None
     ) -> Iterator[MetricKey]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.cloudwatch.exceptions import InvalidParameterValue
@@ -118,6 +119,45 @@ def parse_parameters(self: CloudWatchResponse, request: Request) -> None:
             self.params = body
             return
     BaseResponse.parse_parameters(self, request)
+
+
+FORGET_PATH = "/_devstack/cloudwatch/forget-metrics"
+
+
+def forget_metrics(series: list[dict[str, Any]]) -> int:
+    """Drop the matching series (``[{"Namespace", "Dimensions": [{"Name", "Value"}]}]``) in every account and
+    region; how many series went."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    dropped = 0
+    for regions in list(cloudwatch_backends.values()):
+        for backend in list(regions.values()):
+            store = store_of(backend)
+            dropped += sum(store.forget(str(s["Namespace"]), s.get("Dimensions")) for s in series)
+    return dropped
+
+
+def control_middleware(app: Callable[..., Any]) -> Callable[..., Any]:
+    """``POST /_devstack/cloudwatch/forget-metrics`` (JSON ``{"series": [...]}``) in front of moto: what lets
+    ``python -m bot simulate`` replace an earlier simulation's metrics in a devstack running in another process."""
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != FORGET_PATH:
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        answer: dict[str, Any]
+        try:
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            series = body["series"]
+            if environ.get("REQUEST_METHOD") != "POST" or not isinstance(series, list):
+                raise ValueError("POST a JSON object with a list of series")
+            status, answer = "200 OK", {"forgotten": forget_metrics(series)}
+        except (ValueError, KeyError, TypeError) as exc:
+            status, answer = "400 Bad Request", {"error": str(exc)}
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(answer).encode()]
+
+    return serve
 
 
 def apply() -> None:

@@ -33,7 +33,7 @@
       body: JSON.stringify(body),
     });
     const answer = await reply.json();
-    say(answer.ok ? `perfbot answered HTTP ${answer.status}` : `failed: ${answer.error}`);
+    say(answer.ok ? `perfbot answered ${answer.status}` : `failed: ${answer.error}`);
     await refresh();
   }
 
