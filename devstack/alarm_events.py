@@ -31,7 +31,7 @@ def _dims(dimensions: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"value": d["Value"], "name": d["Name"]} for d in dimensions]
 
 
-def _trigger(alarm: dict[str, Any]) -> dict[str, Any]:
+def trigger(alarm: dict[str, Any]) -> dict[str, Any]:
     trigger: dict[str, Any] = {
         "Period": alarm.get("Period", 0),
         "EvaluationPeriods": alarm.get("EvaluationPeriods", 1),
@@ -117,7 +117,7 @@ def alarm_message(
         message["NewStateReason"] = alarm.get("StateReason") or f"Composite alarm {name} transitioned to {state}"
         return message
     message["NewStateReason"] = threshold_reason(alarm, state, observed, at)
-    message["Trigger"] = _trigger(alarm)
+    message["Trigger"] = trigger(alarm)
     return message
 
 

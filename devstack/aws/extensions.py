@@ -16,7 +16,7 @@ def apply() -> None:
             return
         from . import cloudwatch, dynamodb, iam, lambda_, s3
 
-        cloudwatch.apply()  # percentiles, metric math, composite alarms, alarm evaluation, widget images
+        cloudwatch.apply()  # percentiles, metric math, composite alarms, alarm actions, widget images
         lambda_.apply()  # provisioned concurrency; perfbot's own functions invocable (lazy listeners)
         dynamodb.apply()  # conditional writes atomic, as in DynamoDB
         iam.apply()  # every request authorized as its function's role

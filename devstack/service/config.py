@@ -17,18 +17,30 @@ log = logging.getLogger(__name__)
 REFRESH_S = 1.0
 
 
-def read_config(names: MetricNames) -> ServiceConfig:
-    lambda_ = LambdaGateway()
+class Gateways:
+    """perfbot's gateways as the service reads its configuration, created once: each keeps the credentials it was
+    created with (the operator's, at start), so the background refresh never borrows the identity of a perfbot
+    function whose invocation happens to hold the process environment at that moment."""
+
+    def __init__(self) -> None:
+        self.lambda_ = LambdaGateway()
+        self.apigw = ApiGatewayGateway()
+        self.dynamodb = DynamoDbAdmin()
+
+
+def read_config(names: MetricNames, gateways: Gateways | None = None) -> ServiceConfig:
+    gateways = gateways or Gateways()
+    lambda_ = gateways.lambda_
     memory = lambda_.get_function_configuration(names.function_name).memory_mb
     provisioned = lambda_.get_provisioned_concurrency(names.function_name, names.alias) or 0
-    apigw = ApiGatewayGateway()
+    apigw = gateways.apigw
     api_id = apigw.find_rest_api(names.api_name)
     cache_enabled, ttl = False, 300
     if api_id is not None:
         stage = apigw.get_stage(api_id, names.stage)
         cache_enabled = stage.cache_enabled and stage.method_caching
         ttl = stage.cache_ttl_s if stage.cache_ttl_s is not None else 300
-    capacity = DynamoDbAdmin().describe_capacity(names.table_name)
+    capacity = gateways.dynamodb.describe_capacity(names.table_name)
     return ServiceConfig(
         memory_mb=memory,
         provisioned_concurrency=provisioned,
@@ -44,7 +56,8 @@ class LiveConfig:
 
     def __init__(self, names: MetricNames) -> None:
         self._names = names
-        self.current = read_config(names)
+        self._gateways = Gateways()
+        self.current = read_config(names, self._gateways)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="service-config", daemon=True)
 
@@ -52,7 +65,7 @@ class LiveConfig:
         self._thread.start()
 
     def refresh(self) -> ServiceConfig:
-        self.current = read_config(self._names)
+        self.current = read_config(self._names, self._gateways)
         return self.current
 
     def stop(self) -> None:

@@ -173,3 +173,34 @@ def test_a_change_while_the_first_message_is_posted_is_shown_once_it_is(stack: A
     assert results["alarm"]["posted"] == 1 and results["ok"]["counted"] == 1
     [message] = [m for m in top_level(stack) if "API-HighLatency-P95" in m.blocks[0]["text"]["text"]]
     assert message.edited and "RESOLVED · API-HighLatency-P95" in message.blocks[0]["text"]["text"]
+
+
+def test_cloudwatch_invokes_the_alarms_function_as_its_alarm_action_on_transitions(stack: Any) -> None:
+    """The devstack's CloudWatch runs the alarm action itself: the alarms function, invoked asynchronously with
+    CloudWatch's own event when the state changes — and not when it is set to the state it already has."""
+    import boto3
+
+    from devstack import lambdas
+    from tests.support.alarm_helpers import CHANNEL, LATENCY_ALARM
+
+    function_arn = f"arn:aws:lambda:{lambdas.REGION}:{lambdas.ACCOUNT}:function:{lambdas.function_name('alarms')}"
+    cloudwatch = boto3.client("cloudwatch")  # the operator, as `aws cloudwatch set-alarm-state` would be
+    definition = {k: v for k, v in LATENCY_ALARM.items() if k != "TreatMissingData"}
+    cloudwatch.put_metric_alarm(**definition, AlarmActions=[function_arn], OKActions=[function_arn])
+
+    def set_state(state: str) -> None:
+        cloudwatch.set_alarm_state(AlarmName=LATENCY_ALARM["AlarmName"], StateValue=state, StateReason="deploy test")
+        assert lambdas.wait_idle(60)  # the asynchronous invocation (if any) has run
+
+    set_state("ALARM")
+    [message] = top_level(stack)
+    assert "ALARM · API-HighLatency-P95" in message.blocks[0]["text"]["text"]
+    assert stack.slack.calls["chat.postMessage"] == 1
+
+    set_state("ALARM")  # no transition: CloudWatch notifies nobody
+    assert len(top_level(stack)) == 1 and stack.slack.calls["chat.postMessage"] == 1
+
+    set_state("OK")
+    [resolved] = stack.slack.messages(CHANNEL)
+    assert resolved.ts == message.ts and resolved.edited
+    assert "RESOLVED · API-HighLatency-P95" in resolved.blocks[0]["text"]["text"]

@@ -4,8 +4,8 @@ moto 5.2.5 stores an AlarmRule on its Alarm model but has no PutCompositeAlarm a
 (AWS returns only metric alarms unless CompositeAlarm is asked for), applies just one of the filters, ignores
 ChildrenOfAlarmName / ParentsOfAlarmName and MaxRecords, and never evaluates a composite's rule. Here a
 composite's state is re-evaluated from its children whenever an alarm is created, changes state or is deleted,
-so SetAlarmState on `API-HighLatency-P95` moves `Smart-Performance-Alert` the way CloudWatch would (actions are
-not executed: moto never sends alarm notifications).
+so SetAlarmState on `API-HighLatency-P95` moves `Smart-Performance-Alert` the way CloudWatch would (its Lambda
+actions run on the transition: ``alarm_actions``).
 """
 
 from __future__ import annotations
