@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.analysis.inputs import ApiInputs, BreakerInputs, LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.metric_plan import MetricPlan
+from bot.analysis.usage import UsagePattern, read_usage
 from bot.aws.apigateway import ApiGatewayGateway
 from bot.aws.clients import AwsError
 from bot.aws.cloudwatch import CloudWatchGateway
@@ -135,6 +136,16 @@ def _breaker(settings: Settings, key: str, notes: list[str]) -> BreakerInputs:
     )
 
 
+def _usage(settings: Settings, service: Service, end: datetime, notes: list[str]) -> UsagePattern | None:
+    """The 14-day hourly traffic pattern (its own GetMetricData call: a different window and period); a failed read
+    costs only the rules that need it."""
+    try:
+        return read_usage(service, settings.region, now=end)
+    except AwsError as exc:
+        notes.append(f"could not read the 14-day usage pattern: {exc}")
+        return None
+
+
 def gather(settings: Settings, service: Service, *, now: datetime | None = None) -> ServiceInputs:
     """Everything one analysis of ``service`` needs, with all its metrics from a single GetMetricData call."""
     notes: list[str] = []
@@ -151,6 +162,7 @@ def gather(settings: Settings, service: Service, *, now: datetime | None = None)
         service=service.name, window_h=window_h, lambdas=lambdas, api=api, tables=tables, breaker=breaker, notes=notes
     )
     end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    inputs = replace(inputs, usage=_usage(settings, service, end, notes))
     plan = MetricPlan.for_inputs(inputs, get_methods)
     try:
         series = CloudWatchGateway().get_metric_data(plan.queries, end - timedelta(hours=window_h), end)
