@@ -22,7 +22,8 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PEAK_SHARE = 0.75  # an hour at ≥ 75 % of its day's busiest hour is a peak hour of that day
 LOW_SHARE = 0.25  # at ≤ 25 % of it, a low hour
 RECURRING = 0.8  # a daily peak recurs when its hours are peak hours on ≥ 80 % of the days with traffic
-STRONG_RATIO = 3.0  # and carry at least three times the traffic per hour of the rest of the day
+STRONG_RATIO = 2.0  # and carry at least twice the traffic per hour of the rest of the day
+MIN_HOURS = 20  # a day with fewer hours of data is the window's partial first or last day: left out
 MIN_DAYS = 7  # fewer days of data say nothing about a weekly pattern
 
 
@@ -98,7 +99,7 @@ def usage_pattern(timestamps: list[datetime], values: list[float], metric: str) 
     for at, value in zip(timestamps, values, strict=True):
         moment = at.astimezone(UTC)
         by_day[moment.replace(hour=0, minute=0, second=0, microsecond=0)][moment.hour] = value
-    days = {day: hours for day, hours in by_day.items() if sum(hours.values()) > 0}
+    days = {day: hours for day, hours in by_day.items() if len(hours) >= MIN_HOURS and sum(hours.values()) > 0}
     if len(days) < MIN_DAYS:
         return None
     cells: dict[tuple[int, int], list[float]] = defaultdict(list)

@@ -1,0 +1,97 @@
+"""Scheduled provisioned concurrency end to end: 14 days of traffic with a daily peak → the usage pattern → a
+scheduled-PC proposal card → Approve (a signed click) → the two scheduled actions read back from the embedded AWS's
+Application Auto Scaling → Undo removes them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from bot.analysis.usage import read_usage
+from bot.audit import audit_log
+from bot.changes.store import proposal_store
+from bot.settings import get_settings
+from devstack.simulator import simulate
+from devstack.simulator.analysis_scenarios import BY_NAME
+from tests.support.slack_clicks import ALICE, BOB, CAROL, CHANNEL, buttons, card_text, click
+
+pytestmark = pytest.mark.functional
+
+KIND = "lambda_scheduled_concurrency"
+RESOURCE = "function:monitoring-api-dev:live"
+DIMENSION = "lambda:function:ProvisionedConcurrency"
+
+
+def scheduled_actions() -> dict[str, dict[str, Any]]:
+    answer = boto3.client("application-autoscaling").describe_scheduled_actions(
+        ServiceNamespace="lambda", ResourceId=RESOURCE, ScalableDimension=DIMENSION
+    )
+    return {a["ScheduledActionName"]: a for a in answer["ScheduledActions"]}
+
+
+@pytest.fixture
+def peaky(stack: Any) -> datetime:
+    """The cold-start scenario (a daily peak at 14:00 UTC, 8 % cold starts) with 14 days of hourly traffic."""
+    for user, name in ((ALICE, "alice"), (CAROL, "carol"), (BOB, "bob")):
+        stack.slack.add_user(user, name, name.title())
+    now = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    scenario = replace(BY_NAME["cold-starts"].scenario, name="cold-starts-14-days")
+    report = simulate(get_settings(), scenario=scenario, now=now, days=14)
+    assert report.history_datums > 0
+    return now
+
+
+def test_usage_pattern_proposes_a_schedule_that_approve_applies_and_undo_removes(
+    stack: Any, slack_handler: Any, peaky: datetime
+) -> None:
+    from bot.analysis.analyzer import analyze
+    from bot.slack.delivery.analysis import publish_recommendations
+
+    settings = get_settings()
+    service = settings.service("monitoring-api")
+    assert service is not None
+    usage = read_usage(service, settings.region, now=peaky)
+    assert usage is not None and usage.days >= 13
+    assert usage.daily_peak is not None and usage.daily_peak.strong
+    assert usage.daily_peak.start_hour <= 14 < usage.daily_peak.start_hour + usage.daily_peak.hours
+    assert usage.busiest is not None and usage.busiest[0] < 5  # weekdays are busier than weekends
+
+    result = analyze("monitoring-api", settings=settings, now=peaky)
+    kinds = [r.kind for r in result.recommendations]
+    assert KIND in kinds and "lambda_provisioned_concurrency" not in kinds  # around the peak, not all day
+    [rec] = [r for r in result.recommendations if r.kind == KIND]
+    assert rec.proposed["peak_units"] > rec.proposed["base_units"] == 0
+    assert rec.impact.monthly_cost_delta_usd is not None and "every day" in rec.rationale
+
+    publish_recommendations(result.model_copy(update={"recommendations": [rec]}), channel=CHANNEL, requester_id=ALICE)
+    [p] = [q for q in proposal_store().pending() if q.kind == KIND]
+    assert buttons(stack, p) == ["approve_proposal", "reject_proposal"]
+    assert "Scheduled provisioned concurrency" in card_text(stack, p)
+
+    click(slack_handler, stack, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts)
+    assert proposal_store().get(p.id).state == "applied", card_text(stack, p)
+    actions = scheduled_actions()
+    assert set(actions) == {"perfbot-peak-raise", "perfbot-peak-lower"}
+    raise_, lower = actions["perfbot-peak-raise"], actions["perfbot-peak-lower"]
+    hour, minute = rec.proposed["raise_at_utc"].split(":")
+    assert raise_["Schedule"] == f"cron({int(minute)} {int(hour)} * * ? *)"
+    assert raise_["ScalableTargetAction"] == {
+        "MinCapacity": rec.proposed["peak_units"],
+        "MaxCapacity": rec.proposed["peak_units"],
+    }
+    assert lower["ScalableTargetAction"] == {"MinCapacity": 0, "MaxCapacity": 0}
+    assert proposal_store().get(p.id).after == rec.proposed  # read back from Application Auto Scaling
+    assert buttons(stack, p) == ["undo_change"]
+
+    click(slack_handler, stack, "undo_change", p.id, user=CAROL, message_ts=p.message_ts)
+    [undo] = [q for q in proposal_store().pending() if q.undo_of == p.id] or [None]
+    if undo is not None:  # another approver decides the undo in the thread
+        click(slack_handler, stack, "approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
+    assert scheduled_actions() == {}
+    assert proposal_store().get(p.id).state == "rolled_back"
+    actions_logged = [e.action for e in audit_log().for_change(p.id)]
+    assert actions_logged[:3] == ["proposed", "approved", "applied"] and actions_logged[-1] == "rolled_back"
