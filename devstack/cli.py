@@ -47,7 +47,8 @@ def add_commands(subparsers: Any) -> None:
         "--days",
         type=int,
         default=14,
-        help="days of traffic in all: the last one minute by minute, the ones before hour by hour (`/perf usage`)",
+        help="days of traffic in all: the last one minute by minute, the ones before hour by hour (`/perf usage`); "
+        "default 14",
     )
     simulate.set_defaults(func=_simulate)
 

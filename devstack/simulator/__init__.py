@@ -104,10 +104,11 @@ def metric_names(settings: Settings, service: Service) -> MetricNames:
 
 
 def simulate(
-    settings: Settings, *, scenario: str | Scenario = "default", now: datetime | None = None, days: int = 1
+    settings: Settings, *, scenario: str | Scenario = "default", now: datetime | None = None, days: int | None = None
 ) -> SimulationReport:
     """Create (or reconfigure) the first configured service and write its last 24 hours, minute by minute; with
-    ``days`` > 1, the traffic of the days before it hour by hour too (what a 14-day usage pattern reads)."""
+    ``days`` > 1 (default: the scenario's ``usage_days``), the traffic of the days before it hour by hour too (what a
+    14-day usage pattern reads)."""
     began = time.perf_counter()
     chosen = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
     end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
@@ -130,7 +131,9 @@ def simulate(
     cloudwatch = client("cloudwatch", settings.region)
     already = published_until(cloudwatch, names, start, end)
     published = publish(cloudwatch, names, chosen, [m for m in minutes if already is None or m.at > already])
-    history = publish_history(cloudwatch, names, history_hours(minutes, start, days, hash_seed(seed, "history")))
+    history = publish_history(
+        cloudwatch, names, history_hours(minutes, start, days or chosen.usage_days, hash_seed(seed, "history"))
+    )
     items = application_items(service.name, chosen.name, breaker_key, minutes, story)
     write_items(dynamodb, names.table_name, items)
     p95, breaching = expected_alarms(settings, minutes)

@@ -21,7 +21,7 @@ from tests.support.slack_clicks import ALICE, BOB, CAROL, CHANNEL, buttons, card
 
 pytestmark = pytest.mark.functional
 
-KIND = "lambda_scheduled_concurrency"
+KIND = "scheduled_provisioned_concurrency"
 RESOURCE = "function:monitoring-api-dev:live"
 DIMENSION = "lambda:function:ProvisionedConcurrency"
 
@@ -95,3 +95,22 @@ def test_usage_pattern_proposes_a_schedule_that_approve_applies_and_undo_removes
     assert proposal_store().get(p.id).state == "rolled_back"
     actions_logged = [e.action for e in audit_log().for_change(p.id)]
     assert actions_logged[:3] == ["proposed", "approved", "applied"] and actions_logged[-1] == "rolled_back"
+
+
+def test_perf_usage_answers_with_the_peak_hours_and_a_heat_map(stack: Any, slack_handler: Any, peaky: datetime) -> None:
+    from devstack import lambdas, slack_requests
+
+    channel = stack.slack.channel_id(CHANNEL)
+    body = slack_requests.slash_command_body(
+        "usage monitoring-api", user_id=ALICE, channel_id=channel, response_url=stack.slack.response_url(channel, ALICE)
+    )
+    assert lambdas.invoke("slack", slack_requests.signed_event(body, stack.signing_secret))["statusCode"] == 200
+    assert lambdas.wait_idle()
+    message = stack.slack.messages(CHANNEL)[-1]
+    text = message.plain_text()
+    assert "Recurring daily peak" in text and "a strong one" in text
+    assert "Mon: peak" in text and "Sun: peak" in text and "low" in text
+    (heat_map,) = stack.slack.files()
+    assert heat_map.content.startswith(b"\x89PNG") and heat_map.thread_ts == message.ts
+    width, height = int.from_bytes(heat_map.content[16:20], "big"), int.from_bytes(heat_map.content[20:24], "big")
+    assert width > 24 * 20 and height > 7 * 20  # a cell per weekday and hour

@@ -259,7 +259,7 @@ class ScheduledConcurrencyHandler(ChangeHandler):
 
 
 class ScheduledProvisionedConcurrency(ChangeKind[ScheduleValues]):
-    name = "lambda_scheduled_concurrency"
+    name = "scheduled_provisioned_concurrency"
     title = "Scheduled provisioned concurrency"
     aliases = ("scheduled", "schedule", "predictive")
     target_hint = "'<function>:<alias>' — an alias on a published version, never $LATEST"
