@@ -165,3 +165,11 @@ def maintenance_reason(reason: str, user: str) -> str:
 
 def no_load_tests() -> str:
     return "No load test has run yet. Run one with `python -m bot loadtest --url <URL>`; it is not started from Slack."
+
+
+def predictive_without_schedule(alarm: str) -> str:
+    return (
+        f"{alarm} asks for scaling ahead of the load, but no scheduled provisioned concurrency is proposed: it needs "
+        "a strong recurring daily peak in the last 14 days (`/perf usage`) and measured cold starts it would remove at "
+        "a price that pays (see the notes)."
+    )

@@ -114,3 +114,41 @@ def test_perf_usage_answers_with_the_peak_hours_and_a_heat_map(stack: Any, slack
     assert heat_map.content.startswith(b"\x89PNG") and heat_map.thread_ts == message.ts
     width, height = int.from_bytes(heat_map.content[16:20], "big"), int.from_bytes(heat_map.content[20:24], "big")
     assert width > 24 * 20 and height > 7 * 20  # a cell per weekday and hour
+
+
+PREDICTIVE = {
+    "AlarmName": "Predictive-Scaling-Trigger",
+    "AlarmDescription": "Trigger scaling before performance degrades",
+    "Namespace": "AWS/DynamoDB",
+    "MetricName": "ConsumedReadCapacityUnits",
+    "Dimensions": [{"Name": "TableName", "Value": "ApplicationMetrics-dev"}],
+    "Statistic": "Average",
+    "Period": 300,
+    "EvaluationPeriods": 2,
+    "Threshold": 70.0,
+    "ComparisonOperator": "GreaterThanThreshold",
+    "TreatMissingData": "notBreaching",
+}
+
+
+def test_analyze_on_the_predictive_scaling_alarm_proposes_the_schedule(
+    stack: Any, slack_handler: Any, peaky: datetime
+) -> None:
+    import json
+
+    from tests.support.alarm_helpers import click as click_alarm
+    from tests.support.alarm_helpers import event, invoke, top_level
+
+    invoke(event(PREDICTIVE, "ALARM", datetime.now(UTC), observed=84.0))
+    [alarm_message] = top_level(stack)
+    click_alarm(stack, slack_handler, "analyze_alarm", alarm_message)
+
+    def cards() -> list[Any]:
+        replies = [r for r in stack.slack.replies(CHANNEL, alarm_message.ts) if r.ts != alarm_message.ts]
+        return [r for r in replies if "Scheduled provisioned concurrency" in json.dumps(r.blocks)]
+
+    stack.slack.wait_for(lambda: len(cards()) >= 2, timeout=90)  # the summary and the card
+    [p] = [q for q in proposal_store().pending() if q.kind == KIND]
+    assert p.target == "monitoring-api-dev:live" and p.after["peak_units"] > 0
+    summary = next(r for r in cards() if "recommendation" in r.text)
+    assert "Requested from alarm Predictive-Scaling-Trigger" in json.dumps(summary.blocks)
