@@ -21,7 +21,9 @@ HOUR_S = 3600
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PEAK_SHARE = 0.75  # an hour at ≥ 75 % of its day's busiest hour is a peak hour of that day
 LOW_SHARE = 0.25  # at ≤ 25 % of it, a low hour
-RECURRING = 0.8  # a daily peak recurs when its hours are peak hours on ≥ 80 % of the days with traffic
+RECURRING = 0.8  # a daily peak recurs when its hours are peak hours on ≥ 80 % of the days that have a peak …
+PEAKED_DAYS = 0.7  # … and at least 70 % of the days have one (weekdays: 5 of 7)
+PEAKED = 1.5  # a day has a peak when its busiest hour carries 1.5 times its median hour
 STRONG_RATIO = 2.0  # and carry at least twice the traffic per hour of the rest of the day
 MIN_HOURS = 20  # a day with fewer hours of data is the window's partial first or last day: left out
 MIN_DAYS = 7  # fewer days of data say nothing about a weekly pattern
@@ -33,8 +35,9 @@ class DailyPeak:
 
     start_hour: int
     end_hour: int
-    recurrence: float  # the least share of days on which each of these hours was a peak hour
+    recurrence: float  # the least share of the peaked days on which each of these hours was a peak hour
     ratio: float  # requests per hour in the window ÷ requests per hour outside it
+    peaked_days: float = 1.0  # share of the days that have a peak at all (a flat day has none)
 
     @property
     def hours(self) -> int:
@@ -42,7 +45,12 @@ class DailyPeak:
 
     @property
     def strong(self) -> bool:
-        return self.recurrence >= RECURRING and self.ratio >= STRONG_RATIO and self.hours < 24
+        return (
+            self.recurrence >= RECURRING
+            and self.peaked_days >= PEAKED_DAYS
+            and self.ratio >= STRONG_RATIO
+            and self.hours < 24
+        )
 
     def words(self) -> str:
         return f"{self.start_hour:02d}:00–{self.end_hour:02d}:00 UTC"
@@ -121,14 +129,21 @@ def usage_pattern(timestamps: list[datetime], values: list[float], metric: str) 
 def _daily_peak(days: list[dict[int, float]]) -> DailyPeak | None:
     busy = [0] * 24
     totals = [0.0] * 24
+    peaked = 0
     for hours in days:
-        top = max(hours.values())
-        for hour in range(24):
-            value = hours.get(hour, 0.0)
+        values = [hours.get(hour, 0.0) for hour in range(24)]
+        top, median = max(values), sorted(values)[12]
+        for hour, value in enumerate(values):
             totals[hour] += value
+        if top < PEAKED * median:
+            continue  # a flat day: no hour of it is a peak
+        peaked += 1
+        for hour, value in enumerate(values):
             if value >= PEAK_SHARE * top:
                 busy[hour] += 1
-    share = [b / len(days) for b in busy]
+    if not peaked:
+        return None
+    share = [b / peaked for b in busy]
     center = max(range(24), key=lambda h: (share[h], totals[h]))
     if share[center] < RECURRING:
         return None
@@ -147,6 +162,7 @@ def _daily_peak(days: list[dict[int, float]]) -> DailyPeak | None:
         end_hour=end % 24,
         recurrence=min(share[h] for h in window),
         ratio=round(ratio, 2),
+        peaked_days=peaked / len(days),
     )
 
 
