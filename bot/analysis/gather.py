@@ -55,6 +55,7 @@ def _lambda_config(ref_name: str, alias: str | None, notes: list[str]) -> Lambda
         notes.append(f"Lambda {ref_name} has no alias {alias!r}")
     version = str(alias_info.get("FunctionVersion")) if alias_info else None
     provisioned = _provisioned(gateway, ref_name, alias, version, notes) if alias and version else None
+    schedule = _schedule(ref_name, alias, notes) if alias and version and version.upper() != "$LATEST" else None
     return LambdaInputs(
         name=ref_name,
         memory_mb=config.memory_mb,
@@ -65,7 +66,20 @@ def _lambda_config(ref_name: str, alias: str | None, notes: list[str]) -> Lambda
         code_size_bytes=config.code_size_bytes,
         reserved_concurrency=reserved,
         provisioned_units=provisioned,
+        schedule=schedule,
     )
+
+
+def _schedule(ref_name: str, alias: str, notes: list[str]) -> dict[str, object] | None:
+    """The provisioned-concurrency schedule perfbot keeps on the alias (scheduled actions), so a schedule in place is
+    not proposed again; a failed read costs only that rule."""
+    from bot.changes.kinds.scheduled_provisioned_concurrency import ScheduledConcurrencyHandler
+
+    try:
+        return dict(ScheduledConcurrencyHandler().read_current(f"{ref_name}:{alias}"))
+    except AwsError as exc:
+        notes.append(f"could not read the provisioned-concurrency schedule of {ref_name}:{alias}: {exc}")
+        return None
 
 
 def _api_config(service: Service, notes: list[str]) -> tuple[ApiInputs | None, list[tuple[str, str]]]:

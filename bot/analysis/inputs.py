@@ -56,6 +56,7 @@ class LambdaInputs:
     concurrency_busy_p90: float | None = None  # p90 of the 5-minute maxima in busy hours: the level worth keeping warm
     concurrency_5min: tuple[float, ...] = ()  # the 5-minute maxima themselves (what provisioned units would cover)
     throttles: float = 0.0
+    schedule: dict[str, Any] | None = None  # perfbot's scheduled provisioned concurrency on the alias (None: unread)
 
     @property
     def qualified_name(self) -> str:

@@ -84,6 +84,8 @@ def test_usage_pattern_proposes_a_schedule_that_approve_applies_and_undo_removes
     assert lower["ScalableTargetAction"] == {"MinCapacity": 0, "MaxCapacity": 0}
     assert proposal_store().get(p.id).after == rec.proposed  # read back from Application Auto Scaling
     assert buttons(stack, p) == ["undo_change"]
+    again = analyze("monitoring-api", settings=settings, now=peaky)  # the schedule in place is not proposed again
+    assert [r.kind for r in again.recommendations if "concurrency" in r.kind] == []
 
     click(slack_handler, stack, "undo_change", p.id, user=CAROL, message_ts=p.message_ts)
     for undo in [q for q in proposal_store().pending() if q.undo_of == p.id]:  # when another approver must decide

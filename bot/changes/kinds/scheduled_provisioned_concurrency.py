@@ -116,6 +116,9 @@ def scheduled_concurrency_rule(  # noqa: PLR0911 — each early return is a reas
     warm = fn.concurrency_busy_p90 if fn.concurrency_busy_p90 is not None else fn.concurrency_max
     if warm is None or not busy:
         return None
+    current = dict(fn.schedule or NONE)
+    if current.get("peak_units"):
+        return None  # a schedule is in place: its verification judges it, not a second proposal
     base = fn.provisioned_units or 0
     units = min(max(1, math.ceil(warm)), base + ctx.max_step.provisioned_concurrency_units, fn.concurrency_limit)
     if units <= base:
@@ -164,7 +167,7 @@ def scheduled_concurrency_rule(  # noqa: PLR0911 — each early return is a reas
         kind=ScheduledProvisionedConcurrency.name,
         service=ctx.service,
         target=fn.qualified_name,
-        current=dict(NONE),
+        current=current,
         proposed={"peak_units": units, "base_units": base, "raise_at_utc": raise_at, "lower_at_utc": lower_at},
         rationale=rationale,
         impact=Impact(
@@ -266,8 +269,7 @@ class ScheduledProvisionedConcurrency(ChangeKind[ScheduleValues]):
     values_model = ScheduleValues
 
     def live_targets(self, inputs: ServiceInputs) -> dict[str, Values]:
-        """Analysis does not read the schedule; proposals start from none (the drift check reads the live one)."""
-        return {fn.qualified_name: dict(NONE) for fn in inputs.lambdas if fn.alias}
+        return {fn.qualified_name: dict(fn.schedule or NONE) for fn in inputs.lambdas if fn.alias}
 
     def rules(self, inputs: ServiceInputs, ctx: RuleContext) -> list[Recommendation]:
         return [
