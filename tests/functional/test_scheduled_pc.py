@@ -22,6 +22,7 @@ from tests.support.slack_clicks import ALICE, BOB, CAROL, CHANNEL, buttons, card
 pytestmark = pytest.mark.functional
 
 KIND = "scheduled_provisioned_concurrency"
+RUNS: list[Any] = []  # the simulation reports of the fixture, newest last
 RESOURCE = "function:monitoring-api-dev:live"
 DIMENSION = "lambda:function:ProvisionedConcurrency"
 
@@ -42,6 +43,7 @@ def peaky(stack: Any) -> datetime:
     scenario = replace(BY_NAME["cold-starts"].scenario, name="cold-starts-14-days")
     report = simulate(get_settings(), scenario=scenario, now=now, days=14)
     assert report.history_datums > 0
+    RUNS.append(report)
     return now
 
 
@@ -151,3 +153,29 @@ def test_analyze_on_the_predictive_scaling_alarm_proposes_the_schedule(
     assert p.target == "monitoring-api-dev:live" and int(p.after["peak_units"]) > 0
     summary = next(r for r in cards() if "recommendation" in r.text)
     assert "Requested from alarm Predictive-Scaling-Trigger" in json.dumps(summary.blocks)
+
+
+def test_a_week_of_history_keeps_the_cost_estimate_consistent(stack: Any, peaky: datetime) -> None:
+    """The hours before the simulated day carry Lambda and DynamoDB usage too: a 7-day cost report scales every line
+    from the same hours, so invocations per request stay what the simulated day shows."""
+    from bot.reports.cost import build_cost_report
+
+    sim = RUNS[-1]
+    report = build_cost_report(get_settings(), now=peaky + timedelta(minutes=5))
+    (service,) = report.services
+    assert service.observed_hours >= 7 * 24 - 1 and not service.missing
+    lines = {line.item: line for line in service.lines}
+    requests, invocations = (lines[k].quantity for k in ("API Gateway requests", "Lambda monitoring-api-dev requests"))
+    assert invocations / requests == pytest.approx(sim.invocations / sim.requests, rel=0.02)
+    [day] = boto3.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/Lambda",
+        MetricName="Duration",
+        Dimensions=[{"Name": "FunctionName", "Value": "monitoring-api-dev"}],
+        StartTime=sim.start,
+        EndTime=sim.end,
+        Period=24 * 3600,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    seconds_per_invocation = day["Sum"] / 1000 / sim.invocations  # at 1024 MB: GB-seconds
+    compute = lines["Lambda monitoring-api-dev compute"].quantity
+    assert compute / (invocations * 1e6) == pytest.approx(seconds_per_invocation, rel=0.05)  # quantity: millions
