@@ -50,6 +50,13 @@ def add_commands(subparsers: Any) -> None:
     simulate.add_argument(
         "--scenario", default="default", choices=sorted(SCENARIOS), help=f"what the 24 h look like — {scenarios}"
     )
+    simulate.add_argument(
+        "--days",
+        type=int,
+        default=14,
+        help="days of traffic in all: the last one minute by minute, the ones before hour by hour (`/perf usage`); "
+        "default 14",
+    )
     simulate.set_defaults(func=_simulate)
 
 
@@ -109,5 +116,5 @@ def _simulate(args: argparse.Namespace) -> int:
     from bot.settings import get_settings
     from devstack.simulator import simulate
 
-    print(simulate(get_settings(), scenario=args.scenario))
+    print(simulate(get_settings(), scenario=args.scenario, days=args.days))
     return 0

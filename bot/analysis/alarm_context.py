@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+# Alarms that ask for scaling ahead of the load (the guide's Predictive-Scaling-Trigger): their Analyze puts this kind
+# first and says why when it proposes nothing.
+FOCUS_BY_ALARM = {"Predictive-*": "scheduled_provisioned_concurrency"}
 
 
 @dataclass(frozen=True)
@@ -15,10 +20,20 @@ class AlarmContext:
     service: str
     text: str  # alarm name, state, description, reason: outside text, fenced as untrusted in the prompt
     thread: tuple[str, str] | None = None  # (channel, ts) of the incident's message
+    focus: str | None = None  # the change kind this alarm asks for (FOCUS_BY_ALARM)
+
+
+def focus_of(alarm_name: str) -> str | None:
+    return next((kind for glob, kind in FOCUS_BY_ALARM.items() if fnmatchcase(alarm_name, glob)), None)
 
 
 def alarm_context(settings: Settings, alarm_name: str) -> AlarmContext:
     """The incident's latest notification decides the service; without one, the first configured service."""
+    context = _context(settings, alarm_name)
+    return replace(context, focus=focus_of(alarm_name))
+
+
+def _context(settings: Settings, alarm_name: str) -> AlarmContext:
     fallback_service = settings.service_names[0] if settings.service_names else ""
     if not alarm_name:
         return AlarmContext(service=fallback_service, text="")

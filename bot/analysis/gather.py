@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.analysis.inputs import ApiInputs, BreakerInputs, LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.metric_plan import MetricPlan
+from bot.analysis.usage import UsagePattern, read_usage
 from bot.aws.apigateway import ApiGatewayGateway
 from bot.aws.clients import AwsError
 from bot.aws.cloudwatch import CloudWatchGateway
@@ -54,6 +55,7 @@ def _lambda_config(ref_name: str, alias: str | None, notes: list[str]) -> Lambda
         notes.append(f"Lambda {ref_name} has no alias {alias!r}")
     version = str(alias_info.get("FunctionVersion")) if alias_info else None
     provisioned = _provisioned(gateway, ref_name, alias, version, notes) if alias and version else None
+    schedule = _schedule(ref_name, alias, notes) if alias and version and version.upper() != "$LATEST" else None
     return LambdaInputs(
         name=ref_name,
         memory_mb=config.memory_mb,
@@ -64,7 +66,20 @@ def _lambda_config(ref_name: str, alias: str | None, notes: list[str]) -> Lambda
         code_size_bytes=config.code_size_bytes,
         reserved_concurrency=reserved,
         provisioned_units=provisioned,
+        schedule=schedule,
     )
+
+
+def _schedule(ref_name: str, alias: str, notes: list[str]) -> dict[str, object] | None:
+    """The provisioned-concurrency schedule perfbot keeps on the alias (scheduled actions), so a schedule in place is
+    not proposed again; a failed read costs only that rule."""
+    from bot.changes.kinds.scheduled_provisioned_concurrency import ScheduledConcurrencyHandler
+
+    try:
+        return dict(ScheduledConcurrencyHandler().read_current(f"{ref_name}:{alias}"))
+    except AwsError as exc:
+        notes.append(f"could not read the provisioned-concurrency schedule of {ref_name}:{alias}: {exc}")
+        return None
 
 
 def _api_config(service: Service, notes: list[str]) -> tuple[ApiInputs | None, list[tuple[str, str]]]:
@@ -135,6 +150,16 @@ def _breaker(settings: Settings, key: str, notes: list[str]) -> BreakerInputs:
     )
 
 
+def _usage(settings: Settings, service: Service, end: datetime, notes: list[str]) -> UsagePattern | None:
+    """The 14-day hourly traffic pattern (its own GetMetricData call: a different window and period); a failed read
+    costs only the rules that need it."""
+    try:
+        return read_usage(service, settings.region, now=end)
+    except AwsError as exc:
+        notes.append(f"could not read the 14-day usage pattern: {exc}")
+        return None
+
+
 def gather(settings: Settings, service: Service, *, now: datetime | None = None) -> ServiceInputs:
     """Everything one analysis of ``service`` needs, with all its metrics from a single GetMetricData call."""
     notes: list[str] = []
@@ -151,6 +176,7 @@ def gather(settings: Settings, service: Service, *, now: datetime | None = None)
         service=service.name, window_h=window_h, lambdas=lambdas, api=api, tables=tables, breaker=breaker, notes=notes
     )
     end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    inputs = replace(inputs, usage=_usage(settings, service, end, notes))
     plan = MetricPlan.for_inputs(inputs, get_methods)
     try:
         series = CloudWatchGateway().get_metric_data(plan.queries, end - timedelta(hours=window_h), end)

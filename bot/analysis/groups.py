@@ -31,7 +31,9 @@ class AnalysisGroup:
 GROUPS: dict[str, AnalysisGroup] = {
     group.name: group
     for group in (
-        AnalysisGroup("lambda", ("lambda_memory", "lambda_provisioned_concurrency")),
+        AnalysisGroup(
+            "lambda", ("lambda_memory", "lambda_provisioned_concurrency", "scheduled_provisioned_concurrency")
+        ),
         AnalysisGroup("dynamodb", ("dynamodb_capacity",)),  # also a word for dynamodb_capacity: the same rules
         AnalysisGroup("apigw", ("apigw_cache", "apigw_throttling")),
         AnalysisGroup("cost", None, _saves),

@@ -8,7 +8,10 @@ The rule engine and the Bedrock prompt both read these dataclasses, so the rules
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.analysis.usage import UsagePattern
 
 DEFAULT_FAILURE_THRESHOLD = 5  # the breaker's defaults: failure threshold 5, timeout 60 s, 3 trial successes
 DEFAULT_OPEN_TIMEOUT_S = 60.0
@@ -53,6 +56,7 @@ class LambdaInputs:
     concurrency_busy_p90: float | None = None  # p90 of the 5-minute maxima in busy hours: the level worth keeping warm
     concurrency_5min: tuple[float, ...] = ()  # the 5-minute maxima themselves (what provisioned units would cover)
     throttles: float = 0.0
+    schedule: dict[str, Any] | None = None  # perfbot's scheduled provisioned concurrency on the alias (None: unread)
 
     @property
     def qualified_name(self) -> str:
@@ -185,10 +189,19 @@ class ServiceInputs:
     tables: list[TableInputs] = field(default_factory=list)
     breaker: BreakerInputs | None = None
     notes: list[str] = field(default_factory=list)  # what could not be read, said to the user
+    usage: UsagePattern | None = None  # hourly traffic of the last 14 days (None: not read or too few days)
 
     def as_data(self) -> dict[str, Any]:
         """JSON-ready facts (for the Bedrock prompt), derived ratios included so the model need not compute them."""
         data = asdict(self)
+        if self.usage is not None:  # the model gets the pattern's findings, not the 7 × 24 grid
+            peak = self.usage.daily_peak
+            data["usage"] = {
+                "days": self.usage.days,
+                "recurring_daily_peak_utc": peak.words() if peak else None,
+                "peak_recurrence": peak.recurrence if peak else None,
+                "peak_to_rest_ratio": peak.ratio if peak else None,
+            }
         for fn, raw in zip(self.lambdas, data["lambdas"], strict=True):
             raw.pop("concurrency_5min", None)
             raw |= {

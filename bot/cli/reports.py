@@ -27,6 +27,11 @@ def add_commands(subparsers: Any) -> None:
     cost.add_argument("words", nargs="*", metavar="service")
     cost.set_defaults(func=_guarded(_cost))
 
+    usage = subparsers.add_parser("usage", help="peak and low hours per weekday, last 14 days: usage [service]")
+    usage.add_argument("words", nargs="*", metavar="service")
+    usage.add_argument("--heat-map", type=Path, help="also save the heat map as this PNG file (one service)")
+    usage.set_defaults(func=_guarded(_usage))
+
 
 def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Bad input (unknown service, window or metric) prints one line and exits 2, like a usage error."""
@@ -88,4 +93,20 @@ def _cost(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     print(cost_text(build_cost_report(settings, parse_service(settings, args.words))))
+    return 0
+
+
+def _usage(args: argparse.Namespace) -> int:
+    from bot.reports.common import parse_service
+    from bot.reports.text import usage_text
+    from bot.reports.usage import build_usage_report
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    report = build_usage_report(settings, parse_service(settings, args.words), with_heat_map=bool(args.heat_map))
+    print(usage_text(report))
+    maps = [u.heat_map for u in report.services if u.heat_map]
+    if args.heat_map and maps:
+        args.heat_map.write_bytes(maps[0])
+        print(f"heat map saved to {args.heat_map}")
     return 0

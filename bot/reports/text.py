@@ -5,6 +5,7 @@ The Slack renderer uses the same formatting helpers, so the CLI and Slack always
 
 from __future__ import annotations
 
+from bot.analysis.usage import WEEKDAYS, hour_ranges
 from bot.reports.common import Mark
 from bot.reports.models import (
     BreakerReport,
@@ -17,6 +18,7 @@ from bot.reports.models import (
     RegressionScan,
     SlaReport,
 )
+from bot.reports.usage import ServiceUsage, UsageReport
 
 MARK_WORD = {Mark.PASS: "PASS", Mark.AT_RISK: "AT RISK", Mark.BREACH: "BREACH", Mark.UNKNOWN: "N/A"}
 
@@ -160,3 +162,42 @@ def regressions_text(scan: RegressionScan) -> str:
         lines.append("  no regression (> 20 % above the same hour of the previous 7 days)")
     lines += [f"  missing: {m}" for m in scan.missing]
     return "\n".join(lines)
+
+
+def usage_lines(usage: ServiceUsage) -> list[str]:
+    """A service's usage pattern in lines: the recurring daily peak, then peak and low hours per weekday (UTC)."""
+    pattern = usage.pattern
+    if pattern is None:
+        return [f"no usage pattern: {usage.missing}"]
+    peak = pattern.daily_peak
+    if peak is None:
+        lines = ["No recurring daily peak: no hours are busy on most days."]
+    else:
+        strength = "a strong" if peak.strong else "a weak"
+        lines = [
+            f"Recurring daily peak {peak.words()} — {strength} one: busy on {peak.recurrence:.0%} of days, "
+            f"{peak.ratio:.1f}× the requests per hour of the rest of the day."
+        ]
+    busiest = pattern.busiest
+    if busiest is not None:
+        day, hour, value = busiest
+        lines.append(f"Busiest hour: {WEEKDAYS[day]} {hour:02d}:00 UTC, {value:,.0f} requests on average.")
+    for day, name in enumerate(WEEKDAYS):
+        if all(v is None for v in pattern.grid[day]):
+            lines.append(f"{name}: no data")
+            continue
+        lines.append(f"{name}: peak {hour_ranges(pattern.peak_hours(day))} · low {hour_ranges(pattern.low_hours(day))}")
+    return lines
+
+
+def usage_heading(usage: ServiceUsage) -> str:
+    pattern = usage.pattern
+    days = f"{pattern.days} days of hourly {pattern.metric}" if pattern else "no data"
+    return f"{usage.service} — usage over the last 14 days ({days}, hours UTC)"
+
+
+def usage_text(report: UsageReport) -> str:
+    blocks = []
+    for usage in report.services:
+        blocks.append("\n".join([usage_heading(usage), *(f"  {line}" for line in usage_lines(usage))]))
+    return "\n\n".join(blocks) or "No services are configured."

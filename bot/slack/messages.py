@@ -194,3 +194,11 @@ def socket_refused(error: str) -> str:
 
 def socket_connected(aws: str) -> str:
     return f"perfbot is connected over Socket Mode ({aws} AWS); try /perf help in Slack. Ctrl-C to stop."
+
+
+def predictive_without_schedule(alarm: str) -> str:
+    return (
+        f"{alarm} asks for scaling ahead of the load, but no scheduled provisioned concurrency is proposed: it needs "
+        "a strong recurring daily peak in the last 14 days (`/perf usage`) and measured cold starts it would remove at "
+        "a price that pays (see the notes)."
+    )

@@ -21,6 +21,7 @@ from bot.settings import Service, Settings
 from devstack.simulator import alarms, resources
 from devstack.simulator.app_metrics import application_items, forget_items, write_items
 from devstack.simulator.breaker_story import reset_breaker, run_breaker_story
+from devstack.simulator.history import history_hours, publish_history
 from devstack.simulator.metrics import (
     MetricNames,
     forget_simulated,
@@ -53,6 +54,7 @@ class SimulationReport(BaseModel):
     dashboard: str
     tables_created: list[str]
     metric_datums: int  # written by this run (replacing an earlier run's; on AWS itself new minutes only)
+    history_datums: int = 0  # hourly traffic of the days before the simulated one (``days`` > 1)
     minutes_published: int
     put_metric_data_calls: int
     datums_by_namespace: dict[str, int]
@@ -103,10 +105,12 @@ def metric_names(settings: Settings, service: Service) -> MetricNames:
 
 
 def simulate(
-    settings: Settings, *, scenario: str | Scenario = "default", now: datetime | None = None
+    settings: Settings, *, scenario: str | Scenario = "default", now: datetime | None = None, days: int | None = None
 ) -> SimulationReport:
-    """Create (or reconfigure) the first configured service and write its last 24 hours, replacing the metrics and
-    ApplicationMetrics items of an earlier simulation (on the devstack; see ``forget_simulated``)."""
+    """Create (or reconfigure) the first configured service and write its last 24 hours, minute by minute, replacing
+    the metrics and ApplicationMetrics items of an earlier simulation (on the devstack; see ``forget_simulated``); with
+    ``days`` > 1 (default: the scenario's ``usage_days``), the traffic of the days before it hour by hour too (what a
+    14-day usage pattern reads)."""
     began = time.perf_counter()
     chosen = scenario if isinstance(scenario, Scenario) else get_scenario(scenario)
     end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
@@ -131,6 +135,9 @@ def simulate(
     # itself), only the minutes not yet published are written, so nothing is counted twice
     already = None if forget_simulated(cloudwatch, names) else published_until(cloudwatch, names, start, end)
     published = publish(cloudwatch, names, chosen, [m for m in minutes if already is None or m.at > already])
+    history = publish_history(
+        cloudwatch, names, history_hours(minutes, start, days or chosen.usage_days, hash_seed(seed, "history"))
+    )
     items = application_items(service.name, chosen.name, breaker_key, minutes, story)
     forget_items(dynamodb, names.table_name, service.name)
     write_items(dynamodb, names.table_name, items)
@@ -151,6 +158,7 @@ def simulate(
         dashboard=alarms.DASHBOARD,
         tables_created=created.tables,
         metric_datums=published.datums,
+        history_datums=history,
         minutes_published=published.minutes,
         put_metric_data_calls=published.calls,
         datums_by_namespace=published.by_namespace,

@@ -92,6 +92,7 @@ def any_of(kind: str) -> Expected:
 
 
 MEMORY, PC, CACHE = "lambda_memory", "lambda_provisioned_concurrency", "apigw_cache"
+SCHEDULED_PC = "scheduled_provisioned_concurrency"
 THROTTLING, CAPACITY, BREAKER = "apigw_throttling", "dynamodb_capacity", "breaker_thresholds"
 ANY_MEMORY, ANY_PC, ANY_CACHE, ANY_THROTTLING, ANY_CAPACITY = map(any_of, (MEMORY, PC, CACHE, THROTTLING, CAPACITY))
 COLD = {"cold_start_share": 0.08, "init_duration_ms": 1100.0, "get_share": 0.5}
@@ -275,6 +276,34 @@ CORPUS: tuple[AnalysisScenario, ...] = (
         forbidden=(ANY_PC, ANY_MEMORY),
         tolerated=(CACHE,),
         note="cold starts and init duration are not measured",
+    ),
+    # -- scheduled provisioned concurrency (14 days of hourly traffic: a usage pattern) -------------------------
+    AnalysisScenario(
+        _quiet(
+            "cold-starts-daily-peak",
+            "The cold starts under a strong daily peak (14:00 UTC, 10× the night), 14 days of traffic: warm "
+            "environments around the peak, not all day.",
+            usage_days=14,
+            **COLD,
+        ),
+        (up(SCHEDULED_PC, "peak_units"),),
+        forbidden=(up(PC, "units"),),
+        tolerated=(CACHE,),
+        impact=(),
+    ),
+    AnalysisScenario(
+        _quiet(
+            "cold-starts-steady-14-days",
+            "The cold starts under flat 40 rps traffic for 14 days: no daily peak to schedule around.",
+            traffic_shape="steady",
+            peak_qps=40.0,
+            usage_days=14,
+            **COLD,
+        ),
+        (up(PC, "units"),),
+        forbidden=(any_of(SCHEDULED_PC),),
+        tolerated=(CACHE,),
+        impact=("cost", "p95"),
     ),
     AnalysisScenario(
         _quiet("pc-over-provisioned", "40 provisioned units; concurrency never passes 5.", provisioned_concurrency=40),

@@ -13,12 +13,15 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.analysis.inputs import ApiInputs, BreakerInputs, LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.metric_plan import MetricPlan
+from bot.analysis.usage import UsagePattern, usage_pattern
 from bot.aws.cloudwatch import MetricQuery, Series
+from devstack.simulator.history import history_hours
 from devstack.simulator.metrics import MetricNames, minute_metrics
 from devstack.simulator.scenarios import Scenario
 from devstack.simulator.traffic import MINUTES, Minute, build_day, qps_series
@@ -181,5 +184,20 @@ def simulated_inputs(
     end = end or datetime.now(UTC).replace(second=0, microsecond=0)
     minutes = minutes if minutes is not None else simulated_minutes(scenario, end)
     inputs = configuration(scenario)
+    start = end - timedelta(minutes=MINUTES)
     plan = MetricPlan.for_inputs(inputs, [("GET", NAMES.resource_path)])
-    return plan.apply(inputs, answer(plan.queries, _index(scenario, minutes, NAMES), end - timedelta(minutes=MINUTES)))
+    inputs = plan.apply(inputs, answer(plan.queries, _index(scenario, minutes, NAMES), start))
+    return replace(inputs, usage=simulated_usage(scenario, minutes, start))
+
+
+def simulated_usage(scenario: Scenario, minutes: list[Minute], start: datetime) -> UsagePattern | None:
+    """The usage pattern the scenario's ``usage_days`` of hourly API Count would give (None for a single day)."""
+    if scenario.usage_days <= 1:
+        return None
+    hourly: dict[datetime, float] = defaultdict(float)
+    for hour in history_hours(minutes, start, scenario.usage_days, _seed(f"{scenario.name}:history")):
+        hourly[hour.at.replace(minute=0)] += hour.requests
+    for m in minutes:
+        hourly[m.at.replace(minute=0)] += m.requests
+    stamps = sorted(hourly)
+    return usage_pattern(stamps, [hourly[t] for t in stamps], "API Gateway Count")

@@ -107,7 +107,7 @@ def evaluate_scenario(entry: AnalysisScenario, settings: Settings, *, with_truth
     outcome.note_missing = bool(entry.note) and not any(entry.note in n for n in outcome.notes)
     if not with_truth:
         return outcome
-    for rec in found:
+    for rec in found if entry.impact else []:  # no estimate held to the truth: nothing to re-simulate
         if not any(e.matches(rec.kind, dict(rec.current), dict(rec.proposed)) for e in entry.expected):
             continue
         layer = LAYER.get(rec.kind, "API")

@@ -84,6 +84,8 @@ class Scenario:
     incident_dynamodb_factor: float = 50.0
     incident_5xx_rate: float = 0.03
     incident_breaker_delay_min: float = 8.0  # minutes into the incident when the breaker trips
+    # Days of traffic in all (the last minute by minute, the ones before hour by hour): 14 gives a usage pattern.
+    usage_days: int = 1
 
 
 DEFAULT = Scenario(

@@ -1,5 +1,5 @@
-"""What one analysis reads: ONE GetMetricData call for all metrics, describe calls for the live configuration, and the
-numbers it derives agree with what the simulator wrote."""
+"""What one analysis reads: ONE GetMetricData call for all the window's metrics (and one for the usage pattern),
+describe calls for the live configuration, and the numbers it derives agree with what the simulator wrote."""
 
 from __future__ import annotations
 
@@ -29,15 +29,17 @@ def count_calls() -> Counter[str]:
     return calls
 
 
-def test_one_get_metric_data_call_serves_the_whole_analysis(stack: Any) -> None:
+def test_one_get_metric_data_call_serves_the_whole_analysis_window(stack: Any) -> None:
     settings = get_settings()
     now = datetime.now(UTC)  # one clock for both: simulating takes seconds, and a minute may turn meanwhile
     report = simulate(settings, scenario=BY_NAME["cold-starts"].scenario, now=now)
     calls = count_calls()
     inputs = gather(settings, settings.services[0], now=now)
-    assert calls["GetMetricData"] == 1
+    # one call for the analysis window, one for the 14-day hourly usage pattern (another window and period)
+    assert calls["GetMetricData"] == 2
     assert calls["GetMetricStatistics"] == 0
     assert inputs.notes == []
+    assert inputs.usage is None  # one simulated day: too few for a usage pattern
 
     [fn] = inputs.lambdas
     assert (fn.memory_mb, fn.alias, fn.alias_version) == (1024, "live", report.function_version)

@@ -20,6 +20,9 @@ NO_RESOURCE_LEVEL = {
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
     "application-autoscaling:RegisterScalableTarget",
+    # scalable-target ARNs carry a random id, not the function or alias: no way to name the configured alias
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DeleteScheduledAction",
 }
 # A trailing qualifier of a named resource: a function's versions/aliases, a log group's streams, a table's indexes.
 # An object prefix of perfbot's own bucket (the audit anchors under audit/) names that bucket's objects, too.

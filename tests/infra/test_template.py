@@ -34,6 +34,9 @@ STAR_RESOURCE_ACTIONS = {
     "xray:PutTelemetryRecords",
     "application-autoscaling:DescribeScalableTargets",
     "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DescribeScheduledActions",
+    "application-autoscaling:DeleteScheduledAction",
 }
 CHANGE_ACTIONS = {
     "lambda:UpdateFunctionConfiguration",
@@ -42,6 +45,8 @@ CHANGE_ACTIONS = {
     "apigateway:PATCH",
     "dynamodb:UpdateTable",
     "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DeleteScheduledAction",
 }
 AUDIT_FORBIDDEN = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 

@@ -102,11 +102,13 @@ def _cold_starts_unmeasured(fn: LambdaInputs, ctx: RuleContext) -> None:
 
 
 def provisioned_concurrency_rule(  # noqa: PLR0911 — each early return is a reason to stay silent
-    fn: LambdaInputs, api: ApiInputs | None, ctx: RuleContext
+    fn: LambdaInputs, api: ApiInputs | None, ctx: RuleContext, daily_peak: str | None = None
 ) -> Recommendation | None:
     current = fn.provisioned_units or 0
     if current and (down := _over_provisioned(fn, ctx, current)) is not None:
         return down
+    if daily_peak is not None:  # warm environments around the recurring peak only: the scheduled kind's rule
+        return None
     share, init = fn.cold_start_share, fn.init_duration_p95_ms
     if share is None or init is None:
         _cold_starts_unmeasured(fn, ctx)
@@ -216,7 +218,13 @@ class ProvisionedConcurrency(ChangeKind[ProvisionedValues]):
         return {fn.qualified_name: {"units": fn.provisioned_units or 0} for fn in inputs.lambdas if fn.alias}
 
     def rules(self, inputs: ServiceInputs, ctx: RuleContext) -> list[Recommendation]:
-        return [rec for fn in inputs.lambdas if (rec := provisioned_concurrency_rule(fn, inputs.api, ctx)) is not None]
+        peak = inputs.usage.daily_peak if inputs.usage is not None else None
+        daily = peak.words() if peak is not None and peak.strong else None
+        return [
+            rec
+            for fn in inputs.lambdas
+            if (rec := provisioned_concurrency_rule(fn, inputs.api, ctx, daily)) is not None
+        ]
 
     def check_live(self, target: str, proposed: ProvisionedValues, inputs: ServiceInputs) -> None:
         name, qualifier = split_qualified(target)

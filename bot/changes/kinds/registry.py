@@ -19,6 +19,7 @@ from bot.changes.kinds.handler import ChangeHandler
 KIND_MODULES: list[str] = [
     "bot.changes.kinds.lambda_memory",
     "bot.changes.kinds.lambda_provisioned_concurrency",
+    "bot.changes.kinds.scheduled_provisioned_concurrency",
     "bot.changes.kinds.apigw_cache",
     "bot.changes.kinds.apigw_throttling",
     "bot.changes.kinds.dynamodb_capacity",

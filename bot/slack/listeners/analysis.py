@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, Respond
 from slack_sdk import WebClient
 
+from bot.slack import messages
 from bot.slack.commands import Invocation, Reply, UsageError, subcommand
 from bot.slack.errors import guarded
 from bot.slack.listeners.acks import ack_at_once
@@ -113,6 +114,12 @@ def analyze_alarm(body: dict[str, Any], client: WebClient, request: BoltRequest,
     result = analyze(context.service, context_text=context.text)
     if alarm_name:
         result = result.model_copy(update={"notes": [f"Requested from alarm {alarm_name}", *result.notes]})
+    if context.focus:  # e.g. Predictive-Scaling-Trigger: its scheduled scaling first, or why there is none
+        first = sorted(result.recommendations, key=lambda rec: rec.kind != context.focus)
+        notes = list(result.notes)
+        if not any(rec.kind == context.focus for rec in first):
+            notes.insert(1, messages.predictive_without_schedule(alarm_name))
+        result = result.model_copy(update={"recommendations": first, "notes": notes})
     publish_analysis(result, channel=channel, thread_ts=thread_ts or None, requester_id=user, client=client)
 
 

@@ -1,4 +1,4 @@
-"""`/perf sla`, `/perf metrics`, `/perf breaker`, `/perf cost`: registered here, run by the `/perf` lazy listener.
+"""`/perf sla`, `metrics`, `breaker`, `cost`, `usage`: registered here, run by the `/perf` lazy listener.
 
 Ack path: only ``bot.slack.commands`` at module level; settings, gateways and reports load inside the runners.
 """
@@ -77,6 +77,26 @@ def run_cost(inv: Invocation) -> Reply:
     settings, service = _settings_and_inputs(parse_service, inv.args)
     report = build_cost_report(settings, service)
     return Reply(text=render.cost_text(report), blocks=render.cost_blocks(report))
+
+
+@subcommand(
+    "usage",
+    usage="/perf usage [service]",
+    summary="peak and low hours per weekday over the last 14 days, the recurring daily peak, and a heat map",
+)
+def run_usage(inv: Invocation) -> Reply:
+    from bot.reports.common import parse_service
+    from bot.reports.usage import build_usage_report
+    from bot.slack.render import reports as render
+
+    settings, service = _settings_and_inputs(parse_service, inv.args)
+    report = build_usage_report(settings, service)
+    files = [
+        Attachment(filename=f"{u.service}-usage-14d.png", content=u.heat_map, title=f"{u.service} requests per hour")
+        for u in report.services
+        if u.heat_map
+    ]
+    return Reply(text=render.usage_fallback(report), blocks=render.usage_blocks(report), files=files)
 
 
 def register(app: App) -> None:

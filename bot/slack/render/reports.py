@@ -26,7 +26,10 @@ from bot.reports.text import (
     measurement_value,
     monthly_cost,
     number,
+    usage_heading,
+    usage_lines,
 )
+from bot.reports.usage import UsageReport
 from bot.slack.render.kit import (
     MAX_BLOCKS,
     Block,
@@ -219,3 +222,25 @@ def regression_blocks(scan: RegressionScan) -> list[Block]:
 def regression_text(scan: RegressionScan) -> str:
     names = ", ".join(f"{r.service} {r.metric} +{r.percent:.0f} %" for r in scan.regressions)
     return fallback(f"Performance regression: {names}")
+
+
+def usage_blocks(report: UsageReport) -> list[Block]:
+    blocks: list[Block] = [
+        header("Usage patterns — last 14 days"),
+        context(f"Hourly traffic {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC; hours in UTC"),
+    ]
+    for usage in report.services:
+        lines = usage_lines(usage)
+        blocks.append(section(f"*{escape(usage_heading(usage))}*\n" + escape("\n".join(lines))))
+        if usage.heat_map:
+            blocks.append(context("Heat map (weekday × hour, darker is busier) in the thread."))
+    return fit(blocks)
+
+
+def usage_fallback(report: UsageReport) -> str:
+    peaks = [
+        f"{u.service} peak {u.pattern.daily_peak.words()}"
+        for u in report.services
+        if u.pattern is not None and u.pattern.daily_peak is not None
+    ]
+    return fallback("Usage patterns, last 14 days: " + ("; ".join(peaks) or "no recurring daily peak"))

@@ -67,7 +67,7 @@ def test_listener_module_keeps_the_ack_path_light() -> None:
         "print(heavy, names)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[] ['breaker', 'cost', 'metrics', 'sla']"
+    assert out.strip() == "[] ['breaker', 'cost', 'metrics', 'sla', 'usage']"
 
 
 def test_a_cost_estimate_from_no_metrics_is_missing_not_zero() -> None:
