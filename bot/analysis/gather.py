@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.analysis.hot_keys import read_hot_keys
 from bot.analysis.inputs import ApiInputs, BreakerInputs, LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.metric_plan import MetricPlan
 from bot.aws.apigateway import ApiGatewayGateway
@@ -157,4 +158,12 @@ def gather(settings: Settings, service: Service, *, now: datetime | None = None)
     except AwsError as exc:
         notes.append(f"could not read metrics: {exc}")
         return inputs
-    return plan.apply(inputs, series)
+    measured = plan.apply(inputs, series)
+    if not any(t.read_throttles or t.write_throttles for t in measured.tables):
+        return measured
+    start = end - timedelta(hours=window_h)  # throttled tables: which keys (Contributor Insights), when it is on
+    tables = [
+        read_hot_keys(t, start, end, measured.notes) if t.read_throttles or t.write_throttles else t
+        for t in measured.tables
+    ]
+    return replace(measured, tables=tables)
