@@ -76,7 +76,7 @@ def _table_arns(settings: Settings, *, indexes: bool) -> list[dict[str, str]]:
 
 
 def _insight_rule_arns(settings: Settings) -> list[dict[str, str]]:
-    """The Contributor Insights rules DynamoDB creates for a table: DynamoDBContributorInsights-<PKC|PKT|…>-<table>-<ms>."""
+    """The Contributor Insights rules DynamoDB creates for a table: DynamoDBContributorInsights-<PKT|…>-<table>-<ms>."""
     names = sorted({t.name for svc in settings.services for t in svc.dynamodb_tables})
     base = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:insight-rule"
     return [_sub(f"{base}/DynamoDBContributorInsights-*-{name}-*") for name in names]

@@ -161,9 +161,12 @@ def gather(settings: Settings, service: Service, *, now: datetime | None = None)
     measured = plan.apply(inputs, series)
     if not any(t.read_throttles or t.write_throttles for t in measured.tables):
         return measured
-    start = end - timedelta(hours=window_h)  # throttled tables: which keys (Contributor Insights), when it is on
+    # Throttled tables: which keys (Contributor Insights, when it is on), up to this moment: a ranking, not a metric
+    until = now or datetime.now(UTC)
     tables = [
-        read_hot_keys(t, start, end, measured.notes) if t.read_throttles or t.write_throttles else t
+        read_hot_keys(t, until - timedelta(hours=window_h), until, measured.notes)
+        if t.read_throttles or t.write_throttles
+        else t
         for t in measured.tables
     ]
     return replace(measured, tables=tables)
