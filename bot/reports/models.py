@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.analysis.cold_starts import ColdStartFacts
 from bot.reports.common import Mark, worst
 
 
@@ -50,24 +51,6 @@ class ErrorBudget(_Model):
     observed_hours: float | None = None  # hours from the first request in the 30 days to the end
 
 
-class ColdStartRow(_Model):
-    """One function's cold starts over the window — Lambda Insights' init_duration (one sample per cold start) —
-    and its deployment package (CodeSize). None: not measured, ``missing`` says why."""
-
-    function: str
-    invocations: float | None
-    cold_starts: float | None
-    init_p95_ms: float | None
-    code_size_bytes: int | None
-    missing: str | None = None
-
-    @property
-    def share(self) -> float | None:
-        if self.cold_starts is None or not self.invocations:
-            return None
-        return self.cold_starts / self.invocations
-
-
 class ServiceSla(_Model):
     service: str
     window: str
@@ -77,7 +60,7 @@ class ServiceSla(_Model):
     measurements: list[Measurement]
     burn_rates: list[BurnRate]
     budget: ErrorBudget
-    cold_starts: list[ColdStartRow] = Field(default_factory=list)
+    cold_starts: list[ColdStartFacts] = Field(default_factory=list)
 
     @property
     def mark(self) -> Mark:

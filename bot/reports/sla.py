@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.analysis.cold_starts import NEEDS_INSIGHTS, ColdStartFacts
 from bot.aws.cloudwatch import MAX_QUERIES_PER_CALL, CloudWatchGateway, MetricQuery, Series
 from bot.reports.breaker import load_breakers, recovery_measurement
 from bot.reports.budget import BUDGET_WINDOW_S, BURN_WINDOWS, budget, burn, multi_window
@@ -35,7 +36,7 @@ from bot.reports.common import (
     table_dimensions,
     value_at,
 )
-from bot.reports.models import ColdStartRow, Measurement, ServiceSla, SlaReport
+from bot.reports.models import Measurement, ServiceSla, SlaReport
 
 if TYPE_CHECKING:
     from bot.breaker import BreakerStatus, BreakerStore
@@ -258,7 +259,7 @@ def _service_sla(
     )
     if complete and error_budget.remaining is not None:
         error_budget = error_budget.model_copy(update={"observed_hours": _observed_hours(complete[0], plan.end)})
-    cold = [_cold_starts(fn, prefix, get, win_start, silent, code_sizes) for fn, prefix in sp.cold]
+    cold = [_cold_starts(fn, prefix, get, win_start, silent, code_sizes, plan.window) for fn, prefix in sp.cold]
     return ServiceSla(
         service=sp.service.name,
         window=plan.window,
@@ -272,9 +273,6 @@ def _service_sla(
     )
 
 
-NEEDS_INSIGHTS = "needs Lambda Insights"
-
-
 def _cold_starts(
     function: str,
     prefix: str,
@@ -282,37 +280,19 @@ def _cold_starts(
     win_start: datetime,
     silent: str | None,
     code_sizes: dict[str, int | None],
-) -> ColdStartRow:
+    window: str,
+) -> ColdStartFacts:
     def value(suffix: str) -> float | None:
         series = get(f"{prefix}_{suffix}")
         return value_at(series, win_start) if series is not None else None
 
-    invocations, reported = value("inv"), value("on")
-    size = code_sizes.get(function)
+    facts = ColdStartFacts(function=function, window=f"last {window}", code_size_bytes=code_sizes.get(function))
     if silent or get(f"{prefix}_on") is None:
-        return ColdStartRow(
-            function=function,
-            invocations=None,
-            cold_starts=None,
-            init_p95_ms=None,
-            code_size_bytes=size,
-            missing=silent or CLOUDWATCH_SILENT,
-        )
-    if not reported:
-        return ColdStartRow(
-            function=function,
-            invocations=invocations,
-            cold_starts=None,
-            init_p95_ms=None,
-            code_size_bytes=size,
-            missing=NEEDS_INSIGHTS,
-        )
-    return ColdStartRow(
-        function=function,
-        invocations=invocations,
-        cold_starts=value("n") or 0.0,
-        init_p95_ms=value("p95"),
-        code_size_bytes=size,
+        return facts.model_copy(update={"missing": silent or CLOUDWATCH_SILENT})
+    if not value("on"):  # Lambda Insights reported nothing: cold starts unknown, not zero
+        return facts.model_copy(update={"invocations": value("inv"), "missing": NEEDS_INSIGHTS})
+    return facts.model_copy(
+        update={"invocations": value("inv"), "cold_starts": value("n") or 0.0, "init_p95_ms": value("p95")}
     )
 
 
