@@ -88,7 +88,7 @@ def cold_start_text(facts: ColdStartFacts) -> str:
     else:
         init = f", init p95 {number(facts.init_p95_ms, 'ms')}" if facts.init_p95_ms is not None else ""
         cold = (
-            f"{share:.1%} cold starts ({facts.cold_starts:,.0f} of {facts.invocations:,.0f} invocations, "
+            f"{share * 100:.1f} % cold starts ({facts.cold_starts:,.0f} of {facts.invocations:,.0f} invocations, "
             f"Lambda Insights){init}"
         )
     return f"{cold} · {package_text(facts.code_size_bytes)}"
