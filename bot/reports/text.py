@@ -70,12 +70,13 @@ def package_text(size: int | None) -> str:
     if size is None:
         return "package size n/a (CodeSize not read)"
     mb, advice = size / 1024 / 1024, PACKAGE_ADVICE_BYTES / 1024 / 1024
+    shown = f"{mb:,.1f} MB" if mb >= 1 else f"{size / 1024:,.1f} KB"
     if size > PACKAGE_ADVICE_BYTES:
         return (
-            f"package {mb:,.1f} MB (CodeSize), over the {advice:.0f} MB where the guide's advice applies: drop unneeded"
+            f"package {shown} (CodeSize), over the {advice:.0f} MB where the guide's advice applies: drop unneeded"
             " dependencies and use the runtime's AWS SDK instead of bundling it"
         )
-    return f"package {mb:,.1f} MB (CodeSize), within the guide's advice (≤ {advice:.0f} MB)"
+    return f"package {shown} (CodeSize), within the guide's advice (≤ {advice:.0f} MB)"
 
 
 def cold_start_text(facts: ColdStartFacts) -> str:
