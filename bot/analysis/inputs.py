@@ -208,5 +208,6 @@ class ServiceInputs:
                 "rate_4xx": self.api.rate_4xx,
             }
         for table, raw in zip(self.tables, data["tables"], strict=True):
+            raw.pop("hot_keys", None)  # the table's own data (key values): not for the prompt, and not needed there
             raw |= {"read_utilization": table.read_utilization, "write_utilization": table.write_utilization}
         return data
