@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 # the AWS SDK the runtime provides instead of bundling it. A bundled boto3/botocore alone is about 10 MB zipped,
 # so a package above that is where the advice applies; 50 MB is Lambda's limit for a zipped direct upload.
 PACKAGE_ADVICE_BYTES = 10 * 1024 * 1024
-PACKAGE_LIMIT_BYTES = 50 * 1024 * 1024
 NEEDS_INSIGHTS = "needs Lambda Insights"
 
 
