@@ -75,6 +75,13 @@ def _table_arns(settings: Settings, *, indexes: bool) -> list[dict[str, str]]:
     return arns
 
 
+def _insight_rule_arns(settings: Settings) -> list[dict[str, str]]:
+    """The Contributor Insights rules DynamoDB creates for a table: DynamoDBContributorInsights-<PKT|…>-<table>-<ms>."""
+    names = sorted({t.name for svc in settings.services for t in svc.dynamodb_tables})
+    base = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:insight-rule"
+    return [_sub(f"{base}/DynamoDBContributorInsights-*-{name}-*") for name in names]
+
+
 _APIGW = "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
 
 
@@ -135,6 +142,13 @@ def configured_statements(settings: Settings) -> list[dict[str, Any]]:
         _table_arns(settings, indexes=False),
     )
     allow("QueryConfiguredTables", ["dynamodb:Query"], _table_arns(settings, indexes=True))
+    # Hot partition keys: is Contributor Insights on, and which keys its rules (created by DynamoDB) rank first
+    allow(
+        "ReadConfiguredTablesContributorInsights",
+        ["dynamodb:DescribeContributorInsights"],
+        _table_arns(settings, indexes=False),
+    )
+    allow("ReadConfiguredTablesHotKeys", ["cloudwatch:GetInsightRuleReport"], _insight_rule_arns(settings))
     allow("InvokeConfiguredBedrockModel", ["bedrock:InvokeModel"], _bedrock_arns(settings.analysis.bedrock_model_id))
     return statements
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.analysis.cold_starts import with_cold_starts
 from bot.analysis.groups import GROUPS, find_group
 from bot.analysis.guardrails import apply_guardrails
 from bot.analysis.inputs import ServiceInputs
@@ -114,6 +115,7 @@ def analyze(
         candidates = run_rules(inputs, ctx, kind_only)
     if group is not None:
         candidates = [rec for rec in candidates if group.admits(rec)]
+    candidates = with_cold_starts(candidates, inputs, ctx.window)
     if pending_fingerprints is None:
         pending_fingerprints = pending_fingerprints_provider(settings, service)
     checked = apply_guardrails(candidates, inputs, settings.changes.max_step, pending_fingerprints=pending_fingerprints)

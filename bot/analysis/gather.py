@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.analysis.hot_keys import read_hot_keys
 from bot.analysis.inputs import ApiInputs, BreakerInputs, LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.metric_plan import MetricPlan
 from bot.analysis.usage import UsagePattern, read_usage
@@ -183,4 +184,15 @@ def gather(settings: Settings, service: Service, *, now: datetime | None = None)
     except AwsError as exc:
         notes.append(f"could not read metrics: {exc}")
         return inputs
-    return plan.apply(inputs, series)
+    measured = plan.apply(inputs, series)
+    if not any(t.read_throttles or t.write_throttles for t in measured.tables):
+        return measured
+    # Throttled tables: which keys (Contributor Insights, when it is on), up to this moment: a ranking, not a metric
+    until = now or datetime.now(UTC)
+    tables = [
+        read_hot_keys(t, until - timedelta(hours=window_h), until, measured.notes)
+        if t.read_throttles or t.write_throttles
+        else t
+        for t in measured.tables
+    ]
+    return replace(measured, tables=tables)

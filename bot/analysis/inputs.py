@@ -151,6 +151,9 @@ class TableInputs:
     latency_avg_ms: float | None = None  # SuccessfulRequestLatency Average: DynamoDB vends no percentiles of it
     latency_avg_typical_ms: float | None = None  # the same, median of the window's hours
     latency_operations: tuple[str, ...] = ()  # AWS publishes that latency per TableName + Operation only
+    contributor_insights: str | None = None  # its status (ENABLED, DISABLED, …); None: not read
+    hot_keys: tuple[tuple[str, float], ...] = ()  # Contributor Insights' top partition keys and their counts
+    hot_keys_of: str = ""  # what they count: "throttled" (the PKT rule) or "accessed" (PKC)
 
     @property
     def provisioned(self) -> bool:
@@ -218,5 +221,6 @@ class ServiceInputs:
                 "rate_4xx": self.api.rate_4xx,
             }
         for table, raw in zip(self.tables, data["tables"], strict=True):
+            raw.pop("hot_keys", None)  # the table's own data (key values): not for the prompt, and not needed there
             raw |= {"read_utilization": table.read_utilization, "write_utilization": table.write_utilization}
         return data

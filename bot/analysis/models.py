@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.analysis.cold_starts import ColdStartFacts
+
 Risk = Literal["low", "medium", "high"]
 
 
@@ -49,6 +51,7 @@ class Recommendation(BaseModel):
     confidence: float = Field(ge=0, le=1)
     risk: Risk = "medium"
     source: str = Field(default="rules", description="'rules' or the Bedrock model id")
+    cold_starts: ColdStartFacts | None = None  # PC and memory cards: the function's measured cold starts (by code)
 
     def fingerprint(self) -> str:
         """Identity of the proposed change (kind, target, proposed values) — to de-duplicate and to detect changes."""

@@ -103,6 +103,21 @@ class CloudWatchGateway:
                 series[q.id] = Series(id=q.id, label=q.label, complete=False)
         return series
 
+    def top_contributors(
+        self, rule: str, start: datetime, end: datetime, *, period_s: int = 3600, count: int = 5
+    ) -> list[tuple[str, float]]:
+        """A Contributor Insights rule's top contributors over the window: (their keys joined, their sum), largest
+        first (GetInsightRuleReport; a DynamoDB rule's keys are the partition key values)."""
+        with failing_as(f"GetInsightRuleReport {rule}"):
+            answer = self._client.get_insight_rule_report(
+                RuleName=rule, StartTime=start, EndTime=end, Period=period_s, MaxContributorCount=count, OrderBy="Sum"
+            )
+        found = [
+            (" / ".join(str(k) for k in c.get("Keys") or ()), float(c.get("ApproximateAggregateValue") or 0.0))
+            for c in answer.get("Contributors") or ()
+        ]
+        return sorted(found, key=lambda kv: -kv[1])[:count]
+
     def widget_image(self, widget: dict[str, Any]) -> bytes:
         """A PNG graph of the widget (the CloudWatch dashboard widget JSON format)."""
         with failing_as("GetMetricWidgetImage"):

@@ -18,6 +18,14 @@ class TableCapacity:
     status: str
 
 
+@dataclass(frozen=True)
+class ContributorInsights:
+    """DescribeContributorInsights: the status (ENABLED, DISABLED, …) and the CloudWatch rules DynamoDB created."""
+
+    status: str
+    rules: tuple[str, ...] = ()
+
+
 class DynamoDbAdmin:
     def __init__(self, region: str | None = None) -> None:
         self._client = client("dynamodb", region)
@@ -36,6 +44,14 @@ class DynamoDbAdmin:
             write_units=int(throughput.get("WriteCapacityUnits", 0)),
             decreases_today=int(throughput.get("NumberOfDecreasesToday", 0)),
             status=str(answer.get("TableStatus", "")),
+        )
+
+    def contributor_insights(self, table: str) -> ContributorInsights:
+        with failing_as(f"DescribeContributorInsights {table}"):
+            answer: dict[str, Any] = self._client.describe_contributor_insights(TableName=table)
+        return ContributorInsights(
+            status=str(answer.get("ContributorInsightsStatus", "DISABLED")),
+            rules=tuple(str(r) for r in answer.get("ContributorInsightsRuleList") or ()),
         )
 
     # -- writes (change handlers) ------------------------------------------------------------------------------

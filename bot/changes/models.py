@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.analysis.cold_starts import ColdStartFacts
 from bot.analysis.models import Impact, KindName, Recommendation, Risk, Values
 
 State = Literal["proposed", "approved", "applying", "applied", "failed", "rejected", "expired", "rolled_back"]
@@ -63,6 +64,7 @@ class Proposal(BaseModel):
     after: Values
     rationale: str = ""
     impact: Impact = Field(default_factory=Impact)
+    cold_starts: ColdStartFacts | None = None  # PC and memory: the function's measured cold starts, as evidence
     confidence: float = 0.0
     risk: Risk = "medium"
     source: str = "rules"
@@ -124,6 +126,7 @@ def from_recommendation(rec: Recommendation, requester: str, channel: str, ttl_h
         after=rec.proposed,
         rationale=rec.rationale,
         impact=rec.impact,
+        cold_starts=rec.cold_starts,
         confidence=rec.confidence,
         risk=rec.risk,
         source=rec.source,

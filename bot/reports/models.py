@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.analysis.cold_starts import ColdStartFacts
 from bot.reports.common import Mark, worst
 
 
@@ -59,6 +60,7 @@ class ServiceSla(_Model):
     measurements: list[Measurement]
     burn_rates: list[BurnRate]
     budget: ErrorBudget
+    cold_starts: list[ColdStartFacts] = Field(default_factory=list)
 
     @property
     def mark(self) -> Mark:

@@ -18,10 +18,12 @@ windows and the 30-day budget. How one call serves them all, exactly:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.analysis.cold_starts import NEEDS_INSIGHTS, ColdStartFacts
 from bot.aws.cloudwatch import MAX_QUERIES_PER_CALL, CloudWatchGateway, MetricQuery, Series
 from bot.reports.breaker import load_breakers, recovery_measurement
 from bot.reports.budget import BUDGET_WINDOW_S, BURN_WINDOWS, budget, burn, multi_window
@@ -57,6 +59,7 @@ class ServicePlan:
     errors_4xx: str = ""
     latency: dict[str, str] = field(default_factory=dict)  # stat -> query id
     functions: list[tuple[str, str]] = field(default_factory=list)  # (function, query id)
+    cold: list[tuple[str, str]] = field(default_factory=list)  # (function, query id prefix of its cold-start queries)
     tables: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)  # (table, [(operation, id)])
 
 
@@ -67,6 +70,19 @@ class SlaPlan:
     end: datetime
     queries: list[MetricQuery]
     services: list[ServicePlan]
+
+
+def cold_start_queries(prefix: str, function: str, window_s: int) -> list[MetricQuery]:
+    """Over the window: invocations (Duration's sample count; the hourly Sums are for counts that add up), Lambda
+    Insights' init_duration (one sample per cold start: their count and p95), and used_memory_max's count, which
+    says whether Insights reported at all (Insights on and no init sample means no cold start)."""
+    lam, insights = (("FunctionName", function),), (("function_name", function),)
+    return [
+        MetricQuery(f"{prefix}_inv", "AWS/Lambda", "Duration", lam, "SampleCount", window_s),  # = invocations
+        MetricQuery(f"{prefix}_n", "LambdaInsights", "init_duration", insights, "SampleCount", window_s),
+        MetricQuery(f"{prefix}_p95", "LambdaInsights", "init_duration", insights, "p95", window_s),
+        MetricQuery(f"{prefix}_on", "LambdaInsights", "used_memory_max", insights, "SampleCount", window_s),
+    ]
 
 
 def span_for(window_s: int) -> int:
@@ -95,6 +111,8 @@ def plan_sla(settings: Settings, services: list[Service], window: str, now: date
             plan.functions.append((fn.name, qid))
             dims = (("FunctionName", fn.name),)
             queries.append(MetricQuery(qid, "AWS/Lambda", "Duration", dims, COMPONENT_STAT, window_s))
+            plan.cold.append((fn.name, f"s{i}_cs{j}"))
+            queries += cold_start_queries(f"s{i}_cs{j}", fn.name, window_s)
         for k, table in enumerate(service.dynamodb_tables):
             parts = []
             for n, operation in enumerate(table.latency_operations or [""]):
@@ -141,6 +159,25 @@ def fetch(gateway: CloudWatchGateway, plan: SlaPlan) -> tuple[dict[str, Series],
     return series, None
 
 
+def package_sizes(functions: list[str]) -> dict[str, int | None]:
+    """Each function's deployment package (GetFunctionConfiguration CodeSize); None where it cannot be read."""
+    from bot.aws.clients import AwsError
+    from bot.aws.lambda_ import LambdaGateway
+
+    gateway = LambdaGateway() if functions else None
+    sizes: dict[str, int | None] = {}
+    for name in functions:
+        try:
+            sizes[name] = gateway.get_function_configuration(name).code_size_bytes if gateway else None
+        except AwsError:
+            sizes[name] = None
+    return sizes
+
+
+# How the report learns package sizes; replaceable (unit tests without AWS).
+code_size_provider: Callable[[list[str]], dict[str, int | None]] = package_sizes
+
+
 def build_sla_report(
     settings: Settings,
     service: Service | None = None,
@@ -149,12 +186,14 @@ def build_sla_report(
     now: datetime | None = None,
     cloudwatch: CloudWatchGateway | None = None,
     breakers: BreakerStore | None = None,
+    code_sizes: Callable[[list[str]], dict[str, int | None]] | None = None,
 ) -> SlaReport:
     services = [service] if service else list(settings.services)
     plan = plan_sla(settings, services, window, now)
     series, silent = fetch(cloudwatch or CloudWatchGateway(settings.region), plan) if plan.queries else ({}, None)
     states, breaker_problem = load_breakers(settings, services, breakers)
-    rows = [_service_sla(sp, plan, series, silent, states, breaker_problem) for sp in plan.services]
+    sizes = (code_sizes or code_size_provider)([fn for sp in plan.services for fn, _ in sp.cold])
+    rows = [_service_sla(sp, plan, series, silent, states, breaker_problem, sizes) for sp in plan.services]
     notes = [f"Some numbers are missing — {silent}."] if silent else []
     return SlaReport(
         window=window,
@@ -174,6 +213,7 @@ def _service_sla(
     silent: str | None,
     states: dict[str, BreakerStatus],
     breaker_problem: str | None,
+    code_sizes: dict[str, int | None],
 ) -> ServiceSla:
     def get(qid: str) -> Series | None:
         found = series.get(qid)
@@ -219,6 +259,7 @@ def _service_sla(
     )
     if complete and error_budget.remaining is not None:
         error_budget = error_budget.model_copy(update={"observed_hours": _observed_hours(complete[0], plan.end)})
+    cold = [_cold_starts(fn, prefix, get, win_start, silent, code_sizes, plan.window) for fn, prefix in sp.cold]
     return ServiceSla(
         service=sp.service.name,
         window=plan.window,
@@ -228,6 +269,30 @@ def _service_sla(
         measurements=measurements,
         burn_rates=burn_rates,
         budget=error_budget,
+        cold_starts=cold,
+    )
+
+
+def _cold_starts(
+    function: str,
+    prefix: str,
+    get: Callable[[str], Series | None],
+    win_start: datetime,
+    silent: str | None,
+    code_sizes: dict[str, int | None],
+    window: str,
+) -> ColdStartFacts:
+    def value(suffix: str) -> float | None:
+        series = get(f"{prefix}_{suffix}")
+        return value_at(series, win_start) if series is not None else None
+
+    facts = ColdStartFacts(function=function, window=f"last {window}", code_size_bytes=code_sizes.get(function))
+    if silent or get(f"{prefix}_on") is None:
+        return facts.model_copy(update={"missing": silent or CLOUDWATCH_SILENT})
+    if not value("on"):  # Lambda Insights reported nothing: cold starts unknown, not zero
+        return facts.model_copy(update={"invocations": value("inv"), "missing": NEEDS_INSIGHTS})
+    return facts.model_copy(
+        update={"invocations": value("inv"), "cold_starts": value("n") or 0.0, "init_p95_ms": value("p95")}
     )
 
 

@@ -5,6 +5,7 @@ The Slack renderer uses the same formatting helpers, so the CLI and Slack always
 
 from __future__ import annotations
 
+from bot.analysis.cold_starts import PACKAGE_ADVICE_BYTES, ColdStartFacts
 from bot.analysis.usage import WEEKDAYS, hour_ranges
 from bot.reports.common import Mark
 from bot.reports.models import (
@@ -66,6 +67,36 @@ def budget_text(b: ErrorBudget) -> str:
     return f"{b.remaining * 100:.1f} % left ({used} at {b.slo_pct:g} %{young})"
 
 
+def package_text(size: int | None) -> str:
+    """CodeSize against the guide's package-size advice (see :mod:`bot.analysis.cold_starts`)."""
+    if size is None:
+        return "package size n/a (CodeSize not read)"
+    mb, advice = size / 1024 / 1024, PACKAGE_ADVICE_BYTES / 1024 / 1024
+    shown = f"{mb:,.1f} MB" if mb >= 1 else f"{size / 1024:,.1f} KB"
+    if size > PACKAGE_ADVICE_BYTES:
+        return (
+            f"package {shown} (CodeSize), over the {advice:.0f} MB where the guide's advice applies: drop unneeded"
+            " dependencies and use the runtime's AWS SDK instead of bundling it"
+        )
+    return f"package {shown} (CodeSize), within the guide's advice (≤ {advice:.0f} MB)"
+
+
+def cold_start_text(facts: ColdStartFacts) -> str:
+    """ "4.1 % cold starts (211 of 5,150 invocations), init p95 1,320 ms · package 4.0 MB …", only what was measured."""
+    share = facts.share
+    if facts.missing:
+        cold = f"cold starts n/a — {facts.missing}"
+    elif share is None or facts.cold_starts is None or facts.invocations is None:
+        cold = "cold starts n/a — no invocations in the window"
+    else:
+        init = f", init p95 {number(facts.init_p95_ms, 'ms')}" if facts.init_p95_ms is not None else ""
+        cold = (
+            f"{share * 100:.1f} % cold starts ({facts.cold_starts:,.0f} of {facts.invocations:,.0f} invocations, "
+            f"Lambda Insights){init}"
+        )
+    return f"{cold} · {package_text(facts.code_size_bytes)}"
+
+
 def sla_text(report: SlaReport) -> str:
     lines = [
         f"SLA over the last {report.window} (to {report.end:%Y-%m-%d %H:%M} UTC) — {MARK_WORD[report.mark]}",
@@ -79,6 +110,9 @@ def sla_text(report: SlaReport) -> str:
         lines.append("           Burn rate: " + ", ".join(burn_text(b) for b in service.burn_rates))
         if service.missing:
             lines.append("  Missing: " + "; ".join(service.missing))
+        if service.cold_starts:
+            lines.append(f"  Cold starts ({service.cold_starts[0].window}):")
+            lines += [f"    {f.function}: {cold_start_text(f)}" for f in service.cold_starts]
     lines += [f"\nNote: {note}" for note in report.notes]
     return "\n".join(lines)
 

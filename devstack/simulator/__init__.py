@@ -196,6 +196,7 @@ def create_service(settings: Settings, service: Service, names: MetricNames, sce
     index = service.dynamodb_tables[0].service_index or "ServiceNameIndex"
     if resources.ensure_table(client("dynamodb", region), names.table_name, index, scenario):
         tables.append(names.table_name)
+    resources.ensure_contributor_insights(client("dynamodb", region), names.table_name, scenario)
     api_id = resources.ensure_api(
         client("apigateway", region),
         names,

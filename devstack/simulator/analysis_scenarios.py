@@ -442,7 +442,17 @@ CORPUS: tuple[AnalysisScenario, ...] = (
             hot_key_share=0.2,
         ),
         forbidden=(ANY_CAPACITY,),
-        note="hot partition",
+        note="Enable CloudWatch Contributor Insights on the table to see which partition keys are hot",
+    ),
+    AnalysisScenario(
+        _quiet(
+            "dynamodb-hot-key-insights",
+            "The hot key with Contributor Insights on: the note names the key, and still no capacity change.",
+            hot_key_share=0.2,
+            contributor_insights=True,
+        ),
+        forbidden=(ANY_CAPACITY,),
+        note="most accessed partition keys over the window: `monitoring-api` (20)",
     ),
     AnalysisScenario(
         _quiet("dynamodb-on-demand", "An on-demand table: there is no capacity to change.", table_on_demand=True),

@@ -22,6 +22,7 @@ from bot.analysis.metric_plan import MetricPlan
 from bot.analysis.usage import UsagePattern, usage_pattern
 from bot.aws.cloudwatch import MetricQuery, Series
 from devstack.simulator.history import history_hours
+from devstack.simulator.hot_keys import top_keys
 from devstack.simulator.metrics import MetricNames, minute_metrics
 from devstack.simulator.scenarios import Scenario
 from devstack.simulator.traffic import MINUTES, Minute, build_day, qps_series
@@ -79,6 +80,9 @@ def configuration(scenario: Scenario, names: MetricNames = NAMES) -> ServiceInpu
         read_units=0 if scenario.table_on_demand else scenario.provisioned_rcu,
         write_units=0 if scenario.table_on_demand else scenario.provisioned_wcu,
         latency_operations=OPERATIONS,
+        contributor_insights="ENABLED" if scenario.contributor_insights else "DISABLED",
+        hot_keys=top_keys(scenario) if scenario.contributor_insights else (),
+        hot_keys_of="accessed" if scenario.contributor_insights else "",
     )
     breaker = BreakerInputs(
         key=SERVICE,

@@ -156,6 +156,26 @@ def ensure_table(dynamodb: Any, table: str, index: str, scenario: Scenario) -> b
     return False
 
 
+def ensure_contributor_insights(dynamodb: Any, table: str, scenario: Scenario) -> None:
+    """Contributor Insights on or off as the scenario says; on, a sample of the day's reads so it has keys to rank."""
+    from devstack.simulator.hot_keys import key_reads
+
+    status = dynamodb.describe_contributor_insights(TableName=table)["ContributorInsightsStatus"]
+    if scenario.contributor_insights != (status in ("ENABLED", "ENABLING")):
+        action = "ENABLE" if scenario.contributor_insights else "DISABLE"
+        dynamodb.update_contributor_insights(TableName=table, ContributorInsightsAction=action)
+    if not scenario.contributor_insights:
+        return
+    for key, reads in key_reads(scenario):
+        for _ in range(reads):
+            dynamodb.query(
+                TableName=table,
+                KeyConditionExpression="ServiceName = :s",
+                ExpressionAttributeValues={":s": {"S": key}},
+                Limit=1,
+            )
+
+
 def ensure_api(
     apigw: Any, names: MetricNames, scenario: Scenario, alias_arn: str, region: str, *, api_id: str | None = None
 ) -> str:

@@ -64,6 +64,7 @@ class Scenario:
     # DynamoDB table configuration and behaviour.
     table_on_demand: bool = False  # PAY_PER_REQUEST: no capacity to throttle on, billed per request
     hot_key_share: float = 0.0  # share of reads on one partition key: throttles while the table is mostly idle
+    contributor_insights: bool = False  # Contributor Insights for DynamoDB on the table: it names the hot keys
     provisioned_rcu: int = 50
     provisioned_wcu: int = 25
     read_units_per_get: float = 0.5  # eventually consistent Query of a few KB

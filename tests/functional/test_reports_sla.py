@@ -144,7 +144,7 @@ def test_every_number_of_the_24h_report_matches_the_datapoints(known: Devstack) 
     from bot.settings import get_settings
 
     report = build_sla_report(get_settings(), window="24h", now=NOW)
-    assert report.end == report_end() and report.queries == 7
+    assert report.end == report_end() and report.queries == 11
     (service,) = report.services
     m = _by_key(service)
     requests, e5, e4 = totals(timedelta(hours=24))

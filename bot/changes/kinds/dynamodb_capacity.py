@@ -10,6 +10,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.analysis.estimates import dynamodb_capacity_cost, pct, per_month, usd
+from bot.analysis.hot_keys import hot_keys_words
 from bot.analysis.inputs import LambdaInputs, ServiceInputs, TableInputs
 from bot.analysis.models import Impact, Recommendation, Risk, Values
 from bot.analysis.prices import lambda_prices
@@ -76,8 +77,8 @@ def hot_partition(table: TableInputs, ctx: RuleContext) -> bool:
         )
         ctx.note(
             f"{table.name}: {throttles:,.0f} throttled {label} over the {ctx.window} while {use} — a hot partition "
-            "key, not a capacity shortage; more capacity would not help. Spread the key (write sharding) or cache it; "
-            "CloudWatch Contributor Insights on the table shows the most accessed keys."
+            "key, not a capacity shortage; more capacity would not help, so none is proposed. Spread the key (write "
+            f"sharding) or cache it. {hot_keys_words(table)}"
         )
         return True
     return False

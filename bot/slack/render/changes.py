@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.changes.kinds import describe_values, kind_spec
+from bot.reports.text import cold_start_text
 from bot.slack.render.kit import (
     Block,
     actions,
@@ -75,6 +76,10 @@ def _body(p: Proposal) -> list[Block]:
     ]
     if p.rationale:
         blocks.append(section(escape(p.rationale)))  # model or rule text: data, never markup
+    if p.cold_starts is not None:  # measured by code, never by the model
+        blocks.append(
+            context(f":snowflake: Cold starts ({p.cold_starts.window}): {escape(cold_start_text(p.cold_starts))}")
+        )
     blocks.append(context(f"`{p.id}` · service {escape(p.service)} · source {escape(p.source)}"))
     return blocks
 

@@ -23,6 +23,7 @@ from bot.reports.text import (
     breaker_row_text,
     budget_text,
     burn_text,
+    cold_start_text,
     measurement_value,
     monthly_cost,
     number,
@@ -43,7 +44,7 @@ from bot.slack.render.kit import (
     truncate,
 )
 
-BLOCKS_PER_SERVICE = 3
+BLOCKS_PER_SERVICE = 4
 MARK_EMOJI = {
     Mark.PASS: ":white_check_mark:",
     Mark.AT_RISK: ":warning:",
@@ -82,7 +83,7 @@ def sla_blocks(report: SlaReport, *, title: str | None = None) -> list[Block]:
 
 
 def _service_blocks(service: ServiceSla) -> list[Block]:
-    """At most BLOCKS_PER_SERVICE blocks: the objectives, the budget and burn rates, what is missing."""
+    """At most BLOCKS_PER_SERVICE blocks: the objectives, the budget and burn rates, cold starts, what is missing."""
     lines = [f"*{escape(service.service)}* — {badge(service.mark)}"]
     for m in service.measurements:
         detail = f" · _{escape(m.detail)}_" if m.detail else ""
@@ -97,6 +98,9 @@ def _service_blocks(service: ServiceSla) -> list[Block]:
             f"*Burn rate:* {burns}  _(pages at 14.4× over 1 h, 6× over 6 h)_"
         ),
     ]
+    if service.cold_starts:
+        rows = [f"• `{escape(f.function)}`: {escape(cold_start_text(f))}" for f in service.cold_starts]
+        blocks.append(section(f"*Cold starts* ({service.cold_starts[0].window})\n" + "\n".join(rows)))
     if service.missing:
         blocks.append(context(":warning: Missing: " + escape("; ".join(service.missing))))
     return blocks

@@ -10,7 +10,8 @@ perfbot (and the devstack around it) makes becomes what AWS authorizes:
   ``:<qualifier>`` when the request names a version or alias (Qualifier, or ``name:qualifier``).
 - API Gateway: ``apigateway:<HTTP method>`` on ``arn:aws:apigateway:<region>::<request path>``.
 - CloudWatch: the ``cloudwatch:`` prefix (not the signing name ``monitoring``); alarm actions on the alarm ARNs they
-  name (DescribeAlarms without names on ``alarm:*``), dashboards on theirs, metric reads and writes on ``*``
+  name (DescribeAlarms without names on ``alarm:*``), dashboards on theirs, GetInsightRuleReport on
+  ``insight-rule/<RuleName>``, metric reads and writes on ``*``
   (they have no resource-level permissions); ``cloudwatch:namespace`` is known for PutMetricData.
 - SSM parameters on ``parameter/<name>``; Application Auto Scaling on ``*``; Bedrock runtime Converse / InvokeModel as
   ``bedrock:InvokeModel`` (``…WithResponseStream`` for the streams) on the foundation-model or inference-profile ARN;
@@ -165,6 +166,8 @@ def _cloudwatch(call: Call) -> list[Needed]:
     elif op in ("GetDashboard", "PutDashboard", "DeleteDashboards"):
         names = p.get("DashboardNames") or [p.get("DashboardName", "")]
         resources = [_arn(call, "cloudwatch", f"dashboard/{n}", region=False) for n in names]
+    elif op == "GetInsightRuleReport":
+        resources = [_arn(call, "cloudwatch", f"insight-rule/{p.get('RuleName', '')}")]
     elif op == "PutMetricData" and p.get("Namespace"):
         return [Needed(action, "*", {"cloudwatch:namespace": str(p["Namespace"])})]
     else:

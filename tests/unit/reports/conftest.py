@@ -28,6 +28,14 @@ class FakeCloudWatch:
         return b"\x89PNG fake"
 
 
+@pytest.fixture(autouse=True)
+def no_package_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SLA report's CodeSize lookup without AWS: sizes unknown unless a test gives them."""
+    from bot.reports import sla
+
+    monkeypatch.setattr(sla, "code_size_provider", dict.fromkeys)
+
+
 @pytest.fixture
 def settings() -> Any:
     from bot.settings import load_settings

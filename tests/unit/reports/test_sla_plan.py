@@ -38,13 +38,13 @@ def test_one_plan_carries_every_service(settings: Any) -> None:
                 "dynamodb_tables": [{"name": f"t{n}"}],
             }
         )
-        for n in range(40)
+        for n in range(30)
     ]
     plan = plan_sla(settings, services, "24h", NOW)
-    assert len(plan.queries) == 40 * 7 <= MAX_QUERIES_PER_CALL
+    assert len(plan.queries) == 30 * 15 <= MAX_QUERIES_PER_CALL  # 7, and 4 cold-start queries a function
     assert len({q.id for q in plan.queries}) == len(plan.queries)
-    assert {d for q in plan.queries for d in q.dimensions} >= {("ApiName", "api39"), ("FunctionName", "fn39b")}
-    assert len(calls(plan)) == 1  # 40 × (3 × 720 hourly sums + 4 daily p95 × 30) datapoints fit one answer
+    assert {d for q in plan.queries for d in q.dimensions} >= {("ApiName", "api29"), ("FunctionName", "fn29b")}
+    assert len(calls(plan)) == 1  # 30 × (3 × 720 hourly sums + 12 daily × 30) datapoints fit one answer
 
 
 def test_beyond_one_answer_the_plan_splits_instead_of_paging(settings: Any) -> None:

@@ -51,7 +51,7 @@ def test_one_call_for_the_whole_report(settings: Any) -> None:
     report = build_sla_report(settings, now=NOW, cloudwatch=cloudwatch, breakers=InMemoryBreakerStore())  # type: ignore[arg-type]
     assert len(cloudwatch.calls) == 1
     queries, start, end = cloudwatch.calls[0]
-    assert (start, end) == (END - timedelta(days=30), END) and len(queries) == report.queries == 7
+    assert (start, end) == (END - timedelta(days=30), END) and len(queries) == report.queries == 11
     m = by_key(report)
     assert m["availability"].value == pytest.approx((1 - 3 / 3000) * 100)  # the 30-h-old hour is outside 24 h
     assert m["apigw_p95"].value == 95.0 and m["apigw_p95"].mark is Mark.AT_RISK
