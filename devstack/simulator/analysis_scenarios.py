@@ -452,7 +452,7 @@ CORPUS: tuple[AnalysisScenario, ...] = (
             contributor_insights=True,
         ),
         forbidden=(ANY_CAPACITY,),
-        note="most accessed partition keys over the window: `monitoring-api` (20)",
+        note="most accessed partition keys over the window: `monitoring-api` (",
     ),
     AnalysisScenario(
         _quiet("dynamodb-on-demand", "An on-demand table: there is no capacity to change.", table_on_demand=True),

