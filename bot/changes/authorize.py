@@ -1,9 +1,10 @@
 """Who may decide on a proposal, and where: code-enforced, whatever the card looked like.
 
 Who: the clicker is an approver (a configured user id or a member of a configured Slack user group); a high-risk
-change needs an approver other than its requester (and the card shows a confirm dialog), and one that perfbot asked for
-itself (its schedule, auto-revert) two approvers, since no person asked for it; expired or unknown
-proposals cannot be approved. A requester may withdraw (reject) their own proposal.
+change needs an approver other than its requester and a reason (its Approve opens a modal; a plain Approve request is
+refused, ``REASON_REQUIRED``), and one that perfbot asked for itself (its schedule, auto-revert) two approvers, since no
+person asked for it; expired or unknown proposals cannot be approved. A requester may withdraw (reject) their own
+proposal.
 
 Where — a card is decided where it was posted: a click counts when it comes from the channel the card was posted in
 (the proposal stores that channel's ID) and that channel is an approval channel. The approval channels are
@@ -27,7 +28,9 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-Reason = Literal["unknown", "expired", "not_approver", "wrong_channel", "own_high_risk", "second_approver"]
+Reason = Literal[
+    "unknown", "expired", "not_approver", "wrong_channel", "own_high_risk", "second_approver", "reason_required"
+]
 MembersOf = Callable[[str], list[str]]
 GROUP_CACHE_S = 60.0  # user-group membership changes rarely; one lookup a minute per container is plenty
 
@@ -60,6 +63,11 @@ class Refusal:
 
 
 UNKNOWN = Refusal("unknown", "This proposal does not exist (any more). Nothing was changed.")
+REASON_REQUIRED = Refusal(
+    "reason_required",
+    "This change is high-risk: approving it asks for a reason, kept in the audit log. The card has been redrawn; "
+    "click its Approve button to give one. Nothing was changed.",
+)
 
 
 def approval_channels(settings: Settings) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from bot.analysis.models import Recommendation, Values
 from bot.audit import Action, AuditEvent, AuditLog, audit_log
 from bot.aws.clients import AwsError
-from bot.changes.authorize import UNKNOWN, Click, Directory, Refusal, authorize, authorize_decider
+from bot.changes.authorize import REASON_REQUIRED, UNKNOWN, Click, Directory, Refusal, authorize, authorize_decider
 from bot.changes.kinds import ChangeHandler, handler_for, same_values
 from bot.changes.models import (
     AUTO_APPLY_ACTOR,
@@ -154,6 +154,17 @@ class ChangeOrchestrator:
         detail = f"risk {approved.risk}" + (f"; reason: {reason}" if reason else "")
         self._record_approval(approved, click, detail)
         return self._apply(approved, click)
+
+    def approve_without_reason(self, proposal_id: str, click: Click, directory: Directory) -> Outcome:
+        """A plain Approve click (no modal, so no reason): approves what is not high-risk. A high-risk card's Approve
+        opens the reason modal; a plain click on one (a card drawn before it was rated high, or a hand-made request)
+        is refused and the card redrawn with the modal's button."""
+        proposal = self._find(proposal_id)
+        if proposal is not None and proposal.risk == "high" and proposal.state == "proposed":
+            refusal = authorize(proposal, click, self.settings, directory) or REASON_REQUIRED
+            self._refresh(proposal)
+            return self._refuse(proposal_id, proposal, click, refusal)
+        return self.approve(proposal_id, click, directory)
 
     def _record_approval(self, approved: Proposal, click: Click, detail: str) -> None:
         """Audit the approval; if the audit log refuses, give the claim back (``approved`` → ``proposed``) so a later

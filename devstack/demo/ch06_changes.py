@@ -24,14 +24,14 @@ def run(stage: DemoStage) -> None:
         return
     live = handler_for(p.kind)
     stage.say(f"Bob (not an approver) clicks Approve on `{p.id}` ({p.kind} of {p.target})")
-    stage.click("approve_proposal", p.id, user=BOB, message_ts=p.message_ts)
+    stage.approve(p, user=BOB, reason="I want it faster")
     stage.check(proposal_store().get(p.id).state == "proposed", "a non-approver's click changed the proposal")
 
     approver = CAROL if p.requester == ALICE and p.risk == "high" else ALICE
     name = "Carol" if approver == CAROL else "Alice"
-    stage.say(f"{name} approves; Slack re-sends the click too (X-Slack-Retry-Num: 1) — one apply, the retry is told so")
-    stage.click("approve_proposal", p.id, user=approver, message_ts=p.message_ts)
-    stage.click("approve_proposal", p.id, user=approver, message_ts=p.message_ts, retry_num=1)
+    how = "writes why in the reason modal a high-risk Approve opens" if p.risk == "high" else "approves"
+    stage.say(f"{name} {how}; Slack re-sends the request too (X-Slack-Retry-Num: 1) — one apply, the retry is told so")
+    stage.approve(p, user=approver, reason="p95 is over the SLO at the evening peak", retried=True)
     applied = proposal_store().get(p.id)
     stage.check(applied.state == "applied", f"the approved change is {applied.state}: {applied.error}")
     now = live.read_current(p.target)
@@ -58,7 +58,7 @@ def run(stage: DemoStage) -> None:
         [undo] = undos
         undo_value = describe_values(p.kind, undo.after)
         stage.say(f"The undo ({undo_value}) is {undo.risk}-risk by its own rule: Alice approves it")
-        stage.click("approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
+        stage.approve(undo, user=ALICE, reason="the change made p95 worse")
     restored = live.read_current(p.target)
     stage.check(_same(restored, p.before), f"Undo left {restored}, expected {p.before}")
     stage.check(proposal_store().get(p.id).state == "rolled_back", "the original change is not marked rolled back")

@@ -37,7 +37,7 @@ def run(stage: DemoStage) -> None:
             return
         approver, name = (CAROL, "Carol") if card.risk == "high" else (ALICE, "Alice")  # not the requester's call
         stage.say(f"{name} approves `{card.id}`: {card.target} {card.before} → {card.after}")
-        stage.click("approve_proposal", card.id, user=approver, message_ts=card.message_ts)
+        stage.approve(card, user=approver, reason="the load test shows the gain")
         applied = _applied(card.id)
         stage.check(applied is not None, f"the approved change {card.id} was not applied")
         if applied is None:

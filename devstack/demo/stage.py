@@ -165,6 +165,26 @@ class DemoStage:
         )
         return dict(lambdas.invoke("slack", event))  # as the slack function, its lazy work included
 
+    def approve(self, p: Any, *, user: str, reason: str = "", retried: bool = False) -> None:
+        """``user`` approves proposal ``p`` as its card asks: a click on Approve, or — a high-risk card — Approve opens
+        the reason modal and ``user`` submits it (``reason``). ``retried``: Slack re-sends that request too."""
+        if p.risk != "high":
+            self.click("approve_proposal", p.id, user=user, message_ts=p.message_ts)
+            if retried:
+                self.click("approve_proposal", p.id, user=user, message_ts=p.message_ts, retry_num=1)
+            return
+        self.click("approve_with_reason", p.id, user=user, message_ts=p.message_ts)
+        views = [v for v in self.emu.views() if v["callback_id"] == "approve_with_reason"]
+        self.check(bool(views), "a high-risk Approve opened no reason modal")
+        if not views:
+            return
+        payload = slack_requests.view_submission_payload(views[-1], user, {"reason": reason or "approved in the demo"})
+        event = slack_requests.signed_event(slack_requests.block_action_body(payload), self.stack.signing_secret)
+        lambdas.invoke("slack", event)
+        if retried:
+            retry = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
+            lambdas.invoke("slack", event | {"headers": event["headers"] | retry})
+
     def alarm(self, event: dict[str, Any]) -> dict[str, Any]:
         """CloudWatch → SNS → the alarm Lambda: hand ``event`` to handlers.alarms.handler, return its batch summary."""
         with contextlib.redirect_stdout(self.log_stream):  # Powertools prints EMF metric lines to stdout

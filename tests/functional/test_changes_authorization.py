@@ -16,7 +16,7 @@ from devstack import lambdas
 from tests.support import monitored
 from tests.support.aws_hooks import count_calls
 from tests.support.change_factories import memory_rec, proposal
-from tests.support.slack_clicks import ALICE, BOB, CAROL, card_for, card_text, click, ephemerals_for, post_card
+from tests.support.slack_clicks import ALICE, BOB, CAROL, approve, card_for, card_text, click, ephemerals_for, post_card
 
 pytestmark = pytest.mark.functional
 
@@ -35,6 +35,7 @@ def test_authorization_matrix_applies_nothing(function: Any, slack_handler: Any)
         ("non-approver", BOB, medium, "#perf-alerts", "not_approver", "Only perfbot's configured approvers"),
         ("wrong channel", ALICE, medium, "#random", "wrong_channel", "can only be approved in"),
         ("own high-risk change", ALICE, high_by_alice, "#perf-alerts", "own_high_risk", "another approver"),
+        ("high-risk, no reason", CAROL, high_by_alice, "#perf-alerts", "reason_required", "asks for a reason"),
         ("expired", ALICE, expired, "#perf-alerts", "expired", "expired"),
         ("unknown id", ALICE, None, "#perf-alerts", "unknown", "does not exist"),
     ]
@@ -68,7 +69,7 @@ def test_authorization_matrix_applies_nothing(function: Any, slack_handler: Any)
 
 def test_another_approver_may_approve_a_high_risk_change(function: Any, slack_handler: Any) -> None:
     high = card_for(function, memory_rec(risk="high"), requester=ALICE)
-    click(slack_handler, function, "approve_proposal", high.id, user=CAROL, message_ts=high.message_ts)
+    approve(slack_handler, function, high, user=CAROL)
     assert proposal_store().get(high.id).state == "applied"
     assert monitored.memory_of() == 1536
 

@@ -24,12 +24,15 @@ from tests.support.slack_clicks import (
     ALICE,
     BOB,
     CAROL,
+    approve,
     buttons,
     card_for,
     card_text,
     click,
     click_event,
     ephemerals_for,
+    reason_view,
+    submission_event,
 )
 
 pytestmark = pytest.mark.functional
@@ -160,9 +163,8 @@ def test_two_approvers_at_once_on_a_high_risk_change_perfbot_proposed_apply_it_o
     function: Any, slack_handler: Any
 ) -> None:
     p = card_for(function, memory_rec(after=1536, risk="high"))  # the schedule's: nobody asked, two people decide
-    events = [
-        click_event(function, "approve_proposal", p.id, user=user, message_ts=p.message_ts) for user in (ALICE, CAROL)
-    ]
+    views = {user: reason_view(slack_handler, function, p, user=user) for user in (ALICE, CAROL)}
+    events = [submission_event(function, views[user], user=user) for user in (ALICE, CAROL)]
     with count_calls("lambda", "UpdateFunctionConfiguration") as updates:
         send_at_once(events)
     assert len(updates) == 1 and monitored.memory_of() == 1536
@@ -175,7 +177,8 @@ def test_two_approvers_at_once_on_a_high_risk_change_perfbot_proposed_apply_it_o
 
 def test_the_same_approver_twice_at_once_does_not_make_two_approvals(function: Any, slack_handler: Any) -> None:
     p = card_for(function, memory_rec(after=1536, risk="high"))
-    events = [click_event(function, "approve_proposal", p.id, user=ALICE, message_ts=p.message_ts) for _ in range(5)]
+    view = reason_view(slack_handler, function, p, user=ALICE)
+    events = [submission_event(function, view, user=ALICE) for _ in range(5)]
     with count_calls("lambda", "UpdateFunctionConfiguration") as updates:
         send_at_once(events)
     assert updates == [] and monitored.memory_of() == 1024
@@ -186,7 +189,7 @@ def test_the_same_approver_twice_at_once_does_not_make_two_approvals(function: A
     assert "a second approver is needed" in card_text(function, p)
     told = ephemerals_for(function, ALICE)
     assert sum("Your approval" in t for t in told) == 1 and sum("You approved this already" in t for t in told) == 4
-    click(slack_handler, function, "approve_proposal", p.id, user=CAROL, message_ts=p.message_ts)
+    approve(slack_handler, function, p, user=CAROL)
     assert monitored.memory_of() == 1536
 
 
@@ -194,10 +197,8 @@ def test_two_approvers_at_once_on_a_high_risk_change_a_person_asked_for_apply_it
     function: Any, slack_handler: Any
 ) -> None:
     p = card_for(function, memory_rec(after=1536, risk="high"), requester=BOB)
-    events = [
-        click_event(function, "approve_proposal", p.id, user=user, message_ts=p.message_ts)
-        for user in (ALICE, CAROL) * 3
-    ]
+    views = {user: reason_view(slack_handler, function, p, user=user) for user in (ALICE, CAROL)}
+    events = [submission_event(function, views[user], user=user) for user in (ALICE, CAROL) * 3]
     with count_calls("lambda", "UpdateFunctionConfiguration") as updates:
         send_at_once(events)
     assert len(updates) == 1
@@ -253,9 +254,9 @@ def test_a_high_risk_auto_revert_needs_two_people(
     [undo] = pending_or_decided_undos(p.id)
     assert (undo.risk, undo.state, undo.requester) == ("high", "proposed", "perfbot:auto-revert")
     assert monitored.memory_of() == 2048
-    click(slack_handler, function, "approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
+    approve(slack_handler, function, undo, user=ALICE)
     assert monitored.memory_of() == 2048 and proposal_store().get(undo.id).approvals == [ALICE]
-    click(slack_handler, function, "approve_proposal", undo.id, user=CAROL, message_ts=undo.message_ts)
+    approve(slack_handler, function, undo, user=CAROL)
     assert monitored.memory_of() == 1024 and proposal_store().get(p.id).state == "rolled_back"
 
 
@@ -266,9 +267,9 @@ def test_an_undo_clicked_by_one_approver_that_cuts_memory_in_half_needs_another(
     click(slack_handler, function, "undo_change", p.id, user=CAROL, message_ts=p.message_ts)
     [undo] = pending_or_decided_undos(p.id)
     assert (undo.risk, undo.state) == ("high", "proposed") and monitored.memory_of() == 2048
-    click(slack_handler, function, "approve_proposal", undo.id, user=CAROL, message_ts=undo.message_ts)
+    approve(slack_handler, function, undo, user=CAROL)
     assert monitored.memory_of() == 2048  # the one who asked cannot approve it too
-    click(slack_handler, function, "approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
+    approve(slack_handler, function, undo, user=ALICE)
     assert monitored.memory_of() == 1024
 
 

@@ -15,7 +15,7 @@ from devstack import lambdas, slack_requests
 from tests.support import monitored
 from tests.support.aws_hooks import aws_error, count_calls
 from tests.support.change_factories import memory_rec
-from tests.support.slack_clicks import ALICE, BOB, CAROL, buttons, card_for, card_text, click, ephemerals_for
+from tests.support.slack_clicks import ALICE, BOB, CAROL, approve, buttons, card_for, card_text, click, ephemerals_for
 
 pytestmark = pytest.mark.functional
 
@@ -73,7 +73,7 @@ def test_card_follows_the_change_and_undo_restores(function: Any, slack_handler:
     [undo] = [q for q in proposal_store().pending() if q.undo_of == p.id]
     thread = function.slack.replies("#perf-alerts", p.message_ts)
     assert any(m.ts == undo.message_ts and "Undo" in m.plain_text() for m in thread)
-    click(slack_handler, function, "approve_proposal", undo.id, user=ALICE, message_ts=undo.message_ts)
+    approve(slack_handler, function, undo, user=ALICE)  # high risk: the reason modal
     assert monitored.memory_of() == 1024
     original = proposal_store().get(p.id)
     assert original.state == "rolled_back" and original.undone_by == undo.id and "undone" in card_text(function, p)

@@ -1,4 +1,5 @@
-"""Drive change buttons the way Slack does: signed block_actions requests through handlers.slack.handler."""
+"""Drive change buttons the way Slack does: signed block_actions requests through handlers.slack.handler — and, for
+a high-risk card, the reason modal its Approve opens and the ``view_submission`` that approves."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from devstack import lambdas, slack_requests
 
 CHANNEL = "#perf-alerts"
 ALICE, CAROL, BOB = "U0APPROVER1", "U0APPROVER2", "U0BOB"  # two approvers of the shipped perfbot.yml, one not
+REASON = "the evening peak needs it"  # what an approver writes in a high-risk change's reason modal
 
 
 def card_for(stack: Any, rec: Recommendation, requester: str = "perfbot", channel: str = CHANNEL) -> Proposal:
@@ -40,6 +42,32 @@ def click_event(
 def click(slack_handler: Any, stack: Any, action_id: str, value: str, **kwargs: Any) -> dict[str, Any]:
     """One click, then wait for its lazy work; returns the HTTP response the handler gave Slack."""
     response = lambdas.invoke("slack", click_event(stack, action_id, value, **kwargs))
+    lambdas.wait_idle()
+    return dict(response)
+
+
+def reason_view(slack_handler: Any, stack: Any, p: Proposal, *, user: str, channel: str = CHANNEL) -> dict[str, Any]:
+    """``user`` clicks a high-risk card's Approve: perfbot opens the reason modal, returned as the emulator holds it."""
+    click(slack_handler, stack, "approve_with_reason", p.id, user=user, channel=channel, message_ts=p.message_ts)
+    views = [v for v in stack.slack.views() if v["callback_id"] == "approve_with_reason"]
+    assert views, "no reason modal was opened"
+    return dict(views[-1])
+
+
+def submission_event(stack: Any, view: dict[str, Any], *, user: str, reason: str = REASON) -> dict[str, Any]:
+    """``user`` submits the reason modal ``view``: Slack's signed ``view_submission`` request."""
+    payload = slack_requests.view_submission_payload(view, user, {"reason": reason})
+    return slack_requests.signed_event(slack_requests.block_action_body(payload), stack.signing_secret)
+
+
+def approve(slack_handler: Any, stack: Any, p: Proposal, *, user: str, channel: str = CHANNEL) -> dict[str, Any]:
+    """``user`` approves ``p`` as its card asks: a click on Approve, or — high-risk — the reason modal submitted."""
+    if p.risk != "high":
+        return click(
+            slack_handler, stack, "approve_proposal", p.id, user=user, channel=channel, message_ts=p.message_ts
+        )
+    view = reason_view(slack_handler, stack, p, user=user, channel=channel)
+    response = lambdas.invoke("slack", submission_event(stack, view, user=user))
     lambdas.wait_idle()
     return dict(response)
 

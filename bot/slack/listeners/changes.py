@@ -101,7 +101,7 @@ def run_approve(body: dict[str, Any], client: WebClient, respond: Respond, conte
     from bot.slack.delivery.changes import change_orchestrator
 
     proposal_id, click = _click(body, context)
-    _tell(respond, change_orchestrator(client).approve(proposal_id, click, _directory_of(client)))
+    _tell(respond, change_orchestrator(client).approve_without_reason(proposal_id, click, _directory_of(client)))
 
 
 def run_reject(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:

@@ -264,6 +264,23 @@ def test_a_high_risk_change_a_person_asked_for_needs_one_other_person() -> None:
     assert f.orch.approve(p.id, click(ALICE), directory).status == "applied"
 
 
+def test_a_plain_approve_click_on_a_high_risk_card_is_refused_and_the_card_redrawn() -> None:
+    """A high-risk Approve asks for a reason in a modal; a plain click (an old card, a hand-made request) changes
+    nothing, is audited, and redraws the card with the modal's button. Other risks approve as before."""
+    f = flow(memory_mb=2048)
+    p = f.orch.propose(memory_rec(before=2048, after=1024, risk="high"), BOB, ALERTS)
+    outcome = f.orch.approve_without_reason(p.id, click(ALICE), directory)
+    assert outcome.status == "refused" and outcome.refusal is not None
+    assert outcome.refusal.reason == "reason_required"
+    assert f.function.updates == [] and f.store.get(p.id).state == "proposed"
+    assert f.notifier.card_states(p.id) == ["proposed"]
+    assert f.actions(p.id) == ["proposed", "refused"]
+    assert f.orch.approve(p.id, click(ALICE), directory, reason="peak is over").status == "applied"
+    low = flow()
+    q = low.orch.propose(memory_rec(), BOB, ALERTS)
+    assert low.orch.approve_without_reason(q.id, click(ALICE), directory).status == "applied"
+
+
 def test_one_open_proposal_per_change_however_many_analyses_propose_it() -> None:
     f = flow()
     outcomes = at_once(5, lambda i: _propose_or_holder(f, memory_rec()))
