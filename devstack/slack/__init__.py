@@ -14,7 +14,8 @@ benchmarks — as strict as Slack. Quick reference (details in ``emulator.SlackE
 
     # what happened
     emu.messages("#perf-alerts") / emu.replies(ch, ts) / emu.ephemerals(ch, user) / emu.views() / emu.files()
-    emu.home_view(user) / emu.app_home_opened(user) -> the event / emu.trigger_id() (3 s, one views.open)
+    emu.home_view(user) / emu.app_home_opened(user) -> the event / emu.trigger_id(user=None) (3 s, one views.open)
+    emu.modal(user) -> the view views.open showed them, until emu.close_modal(view_id) (submitted or closed)
     emu.users() / emu.conversations() / emu.user_name(id) / emu.channel_name(ch) / emu.render(message)
     emu.calls / emu.call_log (Call(method, at, channel, scopes)) / emu.rate_limited / emu.transcript()
 

@@ -102,7 +102,11 @@ def views_publish(store: Store, args: Body) -> Body:
 def views_open(store: Store, args: Body) -> Body:
     """views.open with Slack's trigger rules on top of ``api_workspace.views_open`` (view checks, one exchange per
     trigger): a trigger this emulator issued (``SlackEmulator.trigger_id``) expires 3 seconds after it was issued
-    (``expired_trigger_id``). Hand-written trigger ids the emulator never issued are taken as fresh."""
+    (``expired_trigger_id``). Hand-written trigger ids the emulator never issued are taken as fresh.
+
+    Slack shows the modal to the person whose click or command carried the trigger, until they submit or close it:
+    the opened view is kept as open for that user (``None`` when the trigger was issued for nobody in particular),
+    so a Slack client (the web channel) can show it (``SlackEmulator.modal``)."""
     from devstack.slack.api_workspace import views_open as open_view
 
     trigger = args.get("trigger_id") or args.get("interactivity_pointer")
@@ -110,7 +114,10 @@ def views_open(store: Store, args: Body) -> Body:
         issued = store.triggers.get(trigger) if isinstance(trigger, str) else None
         if issued is not None and store.clock() - issued > TRIGGER_TTL_S:
             raise SlackError("expired_trigger_id")
-    return open_view(store, args)
+    answer = open_view(store, args)
+    with store.lock:
+        store.open_modals[answer["view"]["id"]] = store.trigger_users.get(trigger) if isinstance(trigger, str) else None
+    return answer
 
 
 VIEW_METHODS = {"views.publish": views_publish, "views.open": views_open}

@@ -244,14 +244,31 @@ class SlackEmulator:
         with self._store.lock:
             return [replace(f) for f in self._store.files.values() if f.uploaded]
 
-    def trigger_id(self) -> str:
-        """A trigger_id as Slack puts in a slash command or an interaction: valid for one views.open within 3 s."""
+    def trigger_id(self, user: str | None = None) -> str:
+        """A trigger_id as Slack puts in a slash command or an interaction: valid for one views.open within 3 s.
+        ``user``: whose click or command it comes with — the modal opened with it is theirs (``modal(user)``)."""
         store = self._store
         with store.lock:
             issued = store.clock()
             trigger = f"{int(issued)}.{store.next_id('')[-6:]}.{secrets.token_hex(16)}"
             store.triggers[trigger] = issued
+            if user is not None:
+                store.trigger_users[trigger] = user
             return trigger
+
+    def modal(self, user: str) -> dict[str, Any] | None:
+        """The modal Slack shows ``user`` now: the last view opened with a trigger issued for them
+        (``trigger_id(user)``) that is still open, as stored (views.update included), or ``None``."""
+        with self._store.lock:
+            mine = [view_id for view_id, owner in self._store.open_modals.items() if owner == user]
+            stored = {v["id"]: v for v in self._store.views}
+            return dict(stored[mine[-1]]) if mine and mine[-1] in stored else None
+
+    def close_modal(self, view_id: str) -> None:
+        """The person submitted the modal (and the app did not answer ``response_action: errors``) or closed it:
+        Slack takes it off their screen."""
+        with self._store.lock:
+            self._store.open_modals.pop(view_id, None)
 
     def home_view(self, user: str) -> dict[str, Any] | None:
         """The App Home view published (views.publish) for ``user``, or ``None``."""

@@ -72,6 +72,8 @@ class Store:
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user ID → their published App Home view
     used_triggers: set[str] = field(default_factory=set)
     triggers: dict[str, float] = field(default_factory=dict)  # trigger_id → when the emulator issued it (clock)
+    trigger_users: dict[str, str] = field(default_factory=dict)  # trigger_id → whose click or command carried it
+    open_modals: dict[str, str | None] = field(default_factory=dict)  # view ID → its user, until submitted/closed
     calls: Counter[str] = field(default_factory=Counter)
     call_log: list[Call] = field(default_factory=list)
     limited: Counter[str] = field(default_factory=Counter)
@@ -130,6 +132,8 @@ class Store:
             self.homes.clear()
             self.used_triggers.clear()
             self.triggers.clear()
+            self.trigger_users.clear()
+            self.open_modals.clear()
             self.calls.clear()
             self.call_log.clear()
             self.limited.clear()

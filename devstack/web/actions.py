@@ -35,7 +35,7 @@ class SlackClientActions:
             channel_id=channel_id,
             response_url=response_url,
             channel_name=self.emu.channel_name(channel_id),
-            trigger_id=self.emu.trigger_id(),
+            trigger_id=self.emu.trigger_id(user),
         )
         if self.transport == "socket":  # Slack shows the ack's payload as it shows an HTTP answer
             return dict(self.emu.socket_mode.slash_command(dict(parse_qsl(body))))
@@ -73,7 +73,7 @@ class SlackClientActions:
             message=message,
             response_url=response_url,
             block_id=block_id,
-            trigger_id=self.emu.trigger_id(),
+            trigger_id=self.emu.trigger_id(user),
         )
         payload["container"]["is_ephemeral"] = ephemeral
         payload["user"]["username"] = payload["user"]["name"] = self.emu.user_name(user) or user.lower()
@@ -100,12 +100,28 @@ class SlackClientActions:
             message={},
             response_url="",
             block_id=block_id,
-            trigger_id=self.emu.trigger_id(),
+            trigger_id=self.emu.trigger_id(user),
         )
         payload |= {"container": {"type": "view", "view_id": view.get("id", "")}, "view": view, "channel": None}
         del payload["response_url"], payload["message"]
         payload["user"]["username"] = payload["user"]["name"] = self.emu.user_name(user) or user.lower()
         return self._interactive(payload)
+
+    def submit_view(self, view: dict[str, Any], *, user: str, values: dict[str, str]) -> dict[str, Any]:
+        """``user`` submits the modal ``view`` (as the emulator holds it) with ``values`` per input block: Slack's
+        ``view_submission``. Slack takes the modal away once the app answered, unless the answer is
+        ``response_action: errors`` (shown next to the fields) or no answer came (Slack shows a connection error)."""
+        payload = slack_requests.view_submission_payload(view, user, values)
+        payload["user"]["username"] = payload["user"]["name"] = self.emu.user_name(user) or user.lower()
+        response = self._interactive(payload)
+        if answered_in_time(response) and not view_errors(response):
+            self.emu.close_modal(str(view["id"]))
+        return response
+
+    def close_view(self, view: dict[str, Any]) -> None:
+        """The person closes the modal (Cancel, Esc). Slack tells the app (``view_closed``) only when the view set
+        ``notify_on_close``; perfbot's modals do not, and the web channel sends nothing."""
+        self.emu.close_modal(str(view["id"]))
 
     def _interactive(self, payload: dict[str, Any]) -> dict[str, Any]:
         """An interaction: a signed request into the slack function, or an ``interactive`` envelope."""
@@ -124,6 +140,26 @@ class SlackClientActions:
         if not found:
             return {"type": "message", "ts": ts}
         return dict(found[0].to_api(self.emu.team_id))
+
+
+def answered_in_time(response: dict[str, Any]) -> bool:
+    """Whether the app answered an interaction: HTTP 200, or a Socket Mode ack."""
+    return response.get("statusCode") == 200 or bool(response.get("envelope_id"))
+
+
+def view_errors(response: dict[str, Any]) -> dict[str, str]:
+    """The ``response_action: errors`` of a view submission's answer — the HTTP body, or the Socket Mode ack's
+    payload — as block_id → message (empty for any other answer)."""
+    answer: Any = response.get("payload")
+    if "envelope_id" not in response:
+        try:
+            answer = json.loads(response.get("body") or "{}")
+        except ValueError:
+            answer = {}
+    if not isinstance(answer, dict) or answer.get("response_action") != "errors":
+        return {}
+    errors = answer.get("errors")
+    return {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
 
 
 def show_ack(response: dict[str, Any], response_url: str) -> None:

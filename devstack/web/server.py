@@ -2,9 +2,12 @@
 
 GET  /                        → the first channel perfbot posts to
 GET  /c/<channel>?as=<user>   a page per channel, as ``user`` sees it (their ephemeral messages included)
-GET  /c/<channel>/feed        the messages as HTML; the page polls it (``X-Feed-Version``, 204 when unchanged)
+GET  /c/<channel>/feed        the messages as HTML; the page polls it (``X-Feed-Version``, 204 when unchanged);
+                              the modal open for the user (views.open) comes with it, as a ``<template>``
 GET  /files/<id>              an uploaded file's bytes (the graphs)
 POST /api/click, /api/command a button click / a ``/perf …`` line → a signed request into handlers.slack.handler
+POST /api/view-submit         the modal's fields → a signed ``view_submission``; ``errors`` when perfbot refused them
+POST /api/view-close          Cancel: the modal goes (nothing is sent: perfbot's modals do not ask for view_closed)
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from typing import Any, Literal
 from flask import Flask, Response, abort, jsonify, redirect, request
 from werkzeug.serving import make_server
 
-from devstack.web.actions import SlackClientActions
+from devstack.web.actions import SlackClientActions, view_errors
 from devstack.web.feed import ChannelFeed
+from devstack.web.modal import form_values, modal_template
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
@@ -79,18 +83,20 @@ def create_app(stack: Any, default_user: str | None = None, transport: Literal["
     def channel_page(channel: str) -> Any:
         channel_id = _channel(channel)
         user = viewer()
-        content = feed.html(channel_id, user)
+        content = feed.html(channel_id, user) + _modal(feed, emu, user)
         return Response(_page(emu, channel_id, user, people(), content, _version(content)), mimetype="text/html")
 
     @app.get("/c/<channel>/feed")
     def channel_feed(channel: str) -> Any:
-        content = feed.html(_channel(channel), viewer())
+        user = viewer()
+        content = feed.html(_channel(channel), user) + _modal(feed, emu, user)
         version = _version(content)
         if request.args.get("since") == version:
             return Response(status=204, headers={"X-Feed-Version": version})
         return Response(content, mimetype="text/html", headers={"X-Feed-Version": version})
 
     _home_routes(app, stack, feed, actions, lock, viewer, people)
+    _modal_routes(app, emu, actions, lock)
 
     @app.get("/files/<file_id>")
     def file(file_id: str) -> Any:
@@ -142,12 +148,13 @@ def _home_routes(
         user = viewer()
         with lock:
             actions.open_home(user)  # opening the tab is what makes perfbot publish it
-        content = _home(feed, emu, user)
+        content = _home(feed, emu, user) + _modal(feed, emu, user)
         return Response(_page(emu, "", user, people(), content, _version(content)), mimetype="text/html")
 
     @app.get("/home/feed")
     def home_feed() -> Any:
-        content = _home(feed, emu, viewer())
+        user = viewer()
+        content = _home(feed, emu, user) + _modal(feed, emu, user)
         version = _version(content)
         if request.args.get("since") == version:
             return Response(status=204, headers={"X-Feed-Version": version})
@@ -164,6 +171,43 @@ def _home_routes(
                 block_id=str(data.get("block_id", "")),
             )
         return jsonify(ok=True, status=answered(response))
+
+
+def _modal_routes(app: Flask, emu: Any, actions: SlackClientActions, lock: Any) -> None:
+    """The modal a click or command opened: submitted as Slack's view_submission, or closed. Only the modal open
+    for ``user`` can be submitted or closed by them, as in the Slack client."""
+
+    def open_view(data: dict[str, Any]) -> dict[str, Any]:
+        view = emu.modal(str(data.get("user", "")))
+        if view is None or view["id"] != data.get("view_id"):
+            abort(Response('{"ok": false, "error": "that modal is not open"}', 409, mimetype="application/json"))
+        return dict(view)
+
+    @app.post("/api/view-submit")
+    def view_submit() -> Any:
+        data = request.get_json(force=True)
+        with lock:
+            view = open_view(data)
+            try:
+                values = form_values(view, data.get("values"))
+            except ValueError as problem:
+                return jsonify(ok=False, error=str(problem)), 400
+            response = actions.submit_view(view, user=str(data["user"]), values=values)
+            closed = (emu.modal(str(data["user"])) or {}).get("id") != view["id"]
+        return jsonify(ok=True, status=answered(response), errors=view_errors(response), closed=closed)
+
+    @app.post("/api/view-close")
+    def view_close() -> Any:
+        data = request.get_json(force=True)
+        with lock:
+            actions.close_view(open_view(data))
+        return jsonify(ok=True, status="nothing: the modal closed (no view_closed without notify_on_close)")
+
+
+def _modal(feed: ChannelFeed, emu: Any, user: str) -> str:
+    """The modal open for ``user``, if any, as the template the page's script shows (part of the feed's version)."""
+    view = emu.modal(user)
+    return modal_template(view, feed.renderer) if view else ""
 
 
 def _home(feed: ChannelFeed, emu: Any, user: str) -> str:
@@ -205,6 +249,7 @@ def _page(emu: Any, channel_id: str, user: str, people: list[Any], content: str,
 <dialog id="confirm"><form method="dialog"><div class="c-title"></div><div class="c-text"></div>
 <menu><button class="btn c-deny" value="cancel"></button><button class="btn c-ok" value="confirm"></button></menu>
 </form></dialog>
+<dialog id="modal"><form id="modal-form"></form></dialog>
 <script src="/static/channel.js"></script></body></html>"""
 
 

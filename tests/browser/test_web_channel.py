@@ -1,5 +1,6 @@
 """The web channel in a real browser: after a short story (an alarm with its graph, a recommendation card) the page
-shows what the emulator holds, and clicking Acknowledge and Approve goes to perfbot as Slack's signed requests."""
+shows what the emulator holds, and clicking Acknowledge and Approve goes to perfbot as Slack's signed requests; a
+high-risk Approve opens the reason modal, whose submission approves."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from devstack.web import WebChannel
 from tests.support import monitored
 from tests.support.alarm_helpers import LATENCY_ALARM, event, invoke
 from tests.support.change_factories import memory_rec
-from tests.support.slack_clicks import ALICE, CHANNEL, card_for
+from tests.support.slack_clicks import ALICE, BOB, CHANNEL, card_for
 
 pytestmark = pytest.mark.functional
 
@@ -73,6 +74,34 @@ def test_the_channel_renders_the_alarm_and_its_buttons_work(
 
     assert proposal_store().get(proposal.id).state == "applied"
     assert "Acknowledged by" in stack.slack.messages(CHANNEL)[0].plain_text()
+
+
+def test_a_high_risk_approve_asks_for_a_reason_in_a_modal(
+    stack: Any, web: WebChannel, browser: Any, screenshots: Path
+) -> None:
+    from bot.changes.store import proposal_store
+
+    stack.slack.add_user(BOB, "bob", "Bob Builder")
+    monitored.create_function()
+    p = card_for(stack, memory_rec(risk="high"), requester=BOB)  # Bob asked: Alice, another approver, decides
+    browser.get(f"{web.url}c/{stack.slack.channel_id(CHANNEL)}?as={ALICE}")
+    wait = WebDriverWait(browser, 15)
+
+    card = _message(browser, p.message_ts)
+    card.find_element(By.CSS_SELECTOR, 'button[data-action-id="approve_with_reason"]').click()
+    reason = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "dialog#modal[open] textarea[name=reason]")))
+    assert "Approve high-risk change" in browser.find_element(By.CSS_SELECTOR, "dialog#modal .m-title").text
+    reason.send_keys("ok")
+    browser.find_element(By.CSS_SELECTOR, "dialog#modal .m-submit").click()
+    wait.until(lambda d: "at least 5 characters" in d.find_element(By.CSS_SELECTOR, ".m-error[data-for=reason]").text)
+    browser.save_screenshot(str(screenshots / "web-modal-reason.png"))
+    assert proposal_store().get(p.id).state == "proposed"
+
+    reason.send_keys(" — the evening peak needs it")  # the dialog stayed open with what was typed
+    browser.find_element(By.CSS_SELECTOR, "dialog#modal .m-submit").click()
+    wait.until(lambda d: "undo_change" in _message(d, p.message_ts).get_attribute("innerHTML"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "dialog#modal[open]")
+    assert proposal_store().get(p.id).state == "applied"
 
 
 def test_the_perf_box_answers_the_viewing_user_only(stack: Any, web: WebChannel, browser: Any) -> None:

@@ -3,7 +3,10 @@
   const page = document.body.dataset;
   const feed = document.getElementById("feed");
   const status = document.getElementById("status");
+  const modal = document.getElementById("modal");
+  const modalForm = document.getElementById("modal-form");
   let version = feed.dataset.version || "";
+  let shownView = ""; // "<view id>:<hash>" of the modal in the dialog, so polling keeps what is typed in it
 
   async function refresh() {
     const url = `${page.feedUrl}?as=${encodeURIComponent(page.user)}&since=${encodeURIComponent(version)}`;
@@ -15,6 +18,7 @@
         feed.innerHTML = await reply.text();
         feed.dataset.version = version;
         if (atBottom) window.scrollTo(0, document.body.scrollHeight);
+        showModal();
       }
     } catch (e) {
       status.textContent = "devstack unreachable";
@@ -35,7 +39,46 @@
     const answer = await reply.json();
     say(answer.ok ? `perfbot answered ${answer.status}` : `failed: ${answer.error}`);
     await refresh();
+    return answer;
   }
+
+  // The modal perfbot opened for this user (views.open) comes with the feed as a <template>; a new view or a new
+  // hash (views.update) replaces the dialog's content, no template closes it.
+  function showModal() {
+    const template = feed.querySelector("template.modal-view");
+    const key = template ? `${template.dataset.viewId}:${template.dataset.hash}` : "";
+    if (key === shownView) return;
+    shownView = key;
+    if (!template) {
+      if (modal.open) modal.close("gone");
+      return;
+    }
+    modalForm.replaceChildren(template.content.cloneNode(true));
+    modalForm.dataset.viewId = template.dataset.viewId;
+    modal.returnValue = "";
+    if (!modal.open) modal.showModal();
+  }
+
+  modalForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = {};
+    for (const field of modalForm.querySelectorAll("[name]")) values[field.name] = field.value;
+    for (const slot of modalForm.querySelectorAll(".m-error")) slot.textContent = "";
+    const answer = await post("/api/view-submit", { user: page.user, view_id: modalForm.dataset.viewId, values });
+    for (const [blockId, message] of Object.entries(answer.errors || {})) {
+      const slot = modalForm.querySelector(`.m-error[data-for="${CSS.escape(blockId)}"]`);
+      if (slot) slot.textContent = message;
+    }
+  });
+
+  modalForm.addEventListener("click", (event) => {
+    if (event.target.closest(".m-close")) modal.close("cancel");
+  });
+
+  modal.addEventListener("close", () => {
+    // Cancel or Esc: the modal goes for the emulator too (a submitted one is already gone there)
+    if (modal.returnValue !== "gone") post("/api/view-close", { user: page.user, view_id: modalForm.dataset.viewId });
+  });
 
   function confirmThen(spec, action) {
     const dialog = document.getElementById("confirm");
@@ -94,5 +137,6 @@
     window.location.href = url.toString();
   });
 
+  showModal();
   setInterval(refresh, 700);
 })();
