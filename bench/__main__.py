@@ -14,7 +14,8 @@ BENCHMARKS = [
     "bench.bench_slack_ack",  # P1
     "bench.bench_cold_start",  # P2
     "bench.bench_sla_calls",  # P3
-    "bench.bench_alarms",  # P4, P5, P7
+    "bench.bench_alarms",  # P4, P7
+    "bench.bench_alarm_post",  # P5
     "bench.bench_package",  # P6
     "bench.bench_quality",  # Q1–Q4: the analysis corpus
     "bench.bench_loadgen",  # P8

@@ -1,35 +1,31 @@
-"""P4 alarm storm, P5 alarm-to-posted-message time, P7 peak memory of the alarm handler process.
+"""P4 alarm storm and P7 peak memory of the alarm handler process (P5, the time to the post, is bench_alarm_post).
 
 P4/P7: a separate process (only handlers.alarms, like the Lambda) takes 1,000 real-format notifications for 50 alarms
 (10 flapping) spread over 60 s of SIMULATED time — state transitions only, as CloudWatch sends them (40 alarms fire,
 recover and re-fire; 10 flap), each change delivered by SNS, EventBridge and the Lambda alarm action, plus SNS
 redeliveries; the Slack emulator and embedded AWS run in this process.
 Both share the simulated clock, so Slack's message timestamps show the posting rate a channel would see, while
-processing runs as fast as it can in real time. P5 runs the handler in a separate process too: alarm → handler →
-chat.postMessage, against a direct chat.postMessage of a preformatted text, interleaved. P4 runs a third time
-through the latency model (``PERFBOT_BENCH_LATENCY``, as P5), for information.
+processing runs as fast as it can in real time. P4 runs a third time through the latency model
+(``PERFBOT_BENCH_LATENCY``, as P5), for information.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import random
-import threading
 import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.stats import percentile, verdict
+from bench.stats import verdict
 
 ALARMS, NOTIFICATIONS, FLAPPING, STORM_S = 50, 1000, 10, 60.0
-P5_ROUNDS = 60
 FLAPPING_CHANGES = 21  # state changes of each flapping alarm; the others: ALARM, OK, ALARM (a re-fire)
 SHAPES = ("sns", "eventbridge", "alarm_action")
-LATENCY = os.environ.get("PERFBOT_BENCH_LATENCY", "slack=100ms,aws=5ms")  # P5's model of Slack and AWS in a region
+LATENCY = os.environ.get("PERFBOT_BENCH_LATENCY", "slack=100ms,aws=5ms")  # a model of Slack and AWS in a region
 CONCURRENCY = 4
 LAMBDA_ATTEMPTS = 3  # an asynchronous invocation and Lambda's two retries
 CHANNEL = "#perf-alerts"
@@ -350,89 +346,6 @@ def _cpu_lines(outcome: dict[str, Any]) -> list[str]:
     ]
 
 
-def alarm_to_post_worker(env: dict[str, str], results: Any) -> None:
-    """P5's "Lambda container": alternately a direct chat.postMessage and an alarm through handlers.alarms.handler,
-    each start time reported; the Slack emulator (another process) notes when each post arrives."""
-    import sys
-
-    os.environ.update(env)
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — Powertools' log and EMF lines: still written, not shown
-    import handlers.alarms
-    from bot.alarms import service
-    from bot.aws.clients import client as aws_client
-    from bot.slack.app import slack_client
-    from devstack.alarm_events import alarm_message, sns_event
-    from devstack.slack_requests import LambdaContext
-
-    aws_times: list[float] = []
-    started: dict[int, float] = {}  # per thread
-    round_trips: list[float] = []  # how long each AWS call took, to show the floor that the calls before the post set
-
-    def call_started(**_: Any) -> None:
-        started[threading.get_ident()] = time.monotonic()
-        aws_times.append(started[threading.get_ident()])
-
-    def call_ended(**_: Any) -> None:
-        round_trips.append((time.monotonic() - started.pop(threading.get_ident())) * 1000)
-
-    for name in ("dynamodb", "cloudwatch"):  # when each AWS round trip starts, to count those before the post
-        events = aws_client(name, env.get("AWS_REGION")).meta.events
-        events.register("before-call", call_started)
-        events.register("after-call", call_ended)
-    sim = {"t": time.time()}
-    service.configure(clock=lambda: sim["t"], sleep=lambda s: sim.__setitem__("t", sim["t"] + s))
-    client = slack_client()
-    context = LambdaContext(function_name="perfbot-dev-alarms")
-    text = json.dumps(alarm_message(_definition(0), "ALARM", previous="OK", at=datetime.now(UTC)))[:600]
-    starts = []
-    for i in range(P5_ROUNDS + 5):
-        sim["t"] += 300  # a quiet channel: no storm window, no pacing wait in front of the post
-        at = datetime.fromtimestamp(sim["t"], UTC)
-        event = sns_event([alarm_message(_definition(100 + i), "ALARM", previous="OK", at=at, observed=812.0)])
-        direct_start = time.monotonic()
-        client.chat_postMessage(channel=CHANNEL, text=text)
-        ours_start = time.monotonic()
-        handlers.alarms.handler(event, context)
-        starts.append((direct_start, ours_start))
-    results.put({"starts": starts, "aws_times": aws_times, "round_trips": round_trips})
-
-
-def _alarm_to_post(stack: Any) -> list[str]:
-    """P5: time from handing the handler an SNS event to Slack receiving chat.postMessage, vs a direct post. The
-    handler runs in its own process, as a Lambda does, away from the embedded AWS and the Slack emulator."""
-    ctx = multiprocessing.get_context("spawn")
-    results = ctx.Queue()
-    env = {**stack.env, **stack.function_env("alarms"), "POWERTOOLS_LOG_LEVEL": "WARNING"}
-    worker = ctx.Process(target=alarm_to_post_worker, args=(env, results))
-    worker.start()
-    report = results.get(timeout=600)
-    worker.join(timeout=60)
-    posts = sorted(c.at for c in stack.slack.call_log if c.method == "chat.postMessage")
-
-    def posted_after(start: float) -> float:  # CLOCK_MONOTONIC is one clock for every process on the machine
-        return min(t for t in posts if t >= start) - start
-
-    ours, direct, before_post = [], [], []
-    for direct_start, ours_start in report["starts"][5:]:  # the first rounds warm the container up
-        direct.append(posted_after(direct_start) * 1000)
-        ours_ms = posted_after(ours_start) * 1000
-        ours.append(ours_ms)
-        before_post.append(sum(ours_start <= t < ours_start + ours_ms / 1000 for t in report["aws_times"]))
-    p95_ours, p95_direct = percentile(ours, 95), percentile(direct, 95)
-    ratio = p95_ours / p95_direct
-    trip = percentile(report["round_trips"], 50)
-    trips = max(before_post)
-    return [
-        f"P5 alarm → posted message through the latency model ({LATENCY}): an SNS event through "
-        "handlers.alarms.handler, in its own process, until Slack receives chat.postMessage, vs a direct "
-        "chat.postMessage of a preformatted text from the same process",
-        f"   p95: perfbot {p95_ours:.1f} ms, direct {p95_direct:.1f} ms → {ratio:.2f}× (goal ≤ 1.15×, "
-        f"{verdict(ratio, 1.15)}); p50 {percentile(ours, 50):.1f} vs {percentile(direct, 50):.1f} ms",
-        f"   sequential AWS round trips before the post: {trips} (goal ≤ 2, {verdict(trips, 2)}; the state read, "
-        f"then one transaction: incident claim, storm window, post slot); one AWS round trip takes {trip:.1f} ms (p50)",
-    ]
-
-
 def run() -> list[str]:
     from bot.bootstrap import bootstrap
     from bot.settings import get_settings
@@ -445,15 +358,6 @@ def run() -> list[str]:
         lines += _storm_lines(aws_only, shared)
         p7 = lines.pop()  # P7 stays last of the storm's lines
         lines += [*_storm_latency_lines(aws_only, shared), p7]
-    from devstack import latency
-
-    latency.configure(LATENCY)
-    try:
-        with Devstack() as stack:
-            bootstrap(get_settings())
-            lines += _alarm_to_post(stack)
-    finally:
-        latency.configure(None)
     return lines
 
 

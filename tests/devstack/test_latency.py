@@ -29,3 +29,23 @@ def test_draws_centre_on_the_median_and_stop_when_switched_off() -> None:
     finally:
         latency.configure(None)
     assert latency.draw("slack") == 0.0
+
+
+def test_the_middleware_notes_processing_time_apart_from_the_delay_while_on() -> None:
+    import time
+
+    def slow_app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        time.sleep(0.03)
+        return [b"ok"]
+
+    app = latency.middleware(slow_app, "aws")
+    assert list(app({}, None)) == [b"ok"] and latency.service_times("aws") == []  # off: nothing noted
+    latency.configure("aws=1ms")
+    try:
+        before = time.monotonic()
+        assert list(app({}, None)) == [b"ok"]
+        [(arrived, seconds)] = latency.service_times("aws")
+        assert before <= arrived and 0.03 <= seconds < 0.2  # the app's time, not the model's delay
+    finally:
+        latency.configure(None)
+    assert latency.service_times("aws") == []
