@@ -19,6 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from bot import observability
 from bot.alarms import intake
 from bot.alarms.models import AlarmNotification
+from bot.health import heartbeat
 from bot.health.heartbeat import HandledAlarm
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") if isinstance(event, dict) else None
     with observability.traced("alarm_batch", records=len(records) if isinstance(records, list) else 1):
         summary = intake.process(event, _noting(_deliver(), handled))
-        if handled:
+        if handled and heartbeat.due():
             _record_heartbeat(handled)
     for action, count in summary.items():
         if action not in ("received", "accounted", "failures") and count:

@@ -58,6 +58,7 @@ def stack(devstack: Devstack) -> Iterator[Devstack]:
     """The devstack with AWS and Slack state wiped, perfbot's tables created."""
     from bot.aws.clients import reset_clients
     from bot.bootstrap import bootstrap
+    from bot.health.heartbeat import reset_pace
     from bot.settings import get_settings, reset_settings
     from bot.slack.channels import reset_channel_directories
     from devstack.faults import FAULTS
@@ -70,6 +71,7 @@ def stack(devstack: Devstack) -> Iterator[Devstack]:
     reset_clients()
     reset_settings()
     reset_channel_directories()
+    reset_pace()  # each test's stack is a new container: its first alarm batch writes the heartbeat
     bootstrap(get_settings())
     yield devstack
     refused = devstack.slack.unexpected_refusals
