@@ -48,6 +48,17 @@ def run(stage: DemoStage) -> None:
         "/perf metrics attached no PNG graph in the thread",
     )
 
+    stage.say("When is the service busy? `/perf usage` reads 14 days of hourly requests")
+    files_before = len(stage.emu.files())
+    stage.slash("usage", user=ALICE)
+    text, _, ts = _latest(stage)
+    stage.check("Usage patterns" in text and "peak" in text, "/perf usage showed no peak hours")
+    maps = stage.emu.files()[files_before:]
+    stage.check(
+        len(maps) == 1 and maps[0].content.startswith(b"\x89PNG") and maps[0].thread_ts == ts,
+        "/perf usage attached no heat map in the thread",
+    )
+
     stage.say("Bob mistypes a window: `/perf sla 5h`")
     before = len(stage.emu.messages(DEMO_CHANNEL))
     stage.slash("sla 5h", user=BOB)
