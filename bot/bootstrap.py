@@ -81,11 +81,12 @@ def bootstrap(settings: Settings) -> list[str]:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
             )
         created.append(spec["TableName"])
+    from bot.audit import anchor_bucket
     from bot.aws.s3 import LockedBucket
 
-    anchors = settings.audit_anchors
-    if LockedBucket(anchors.bucket, settings.region).create(anchors.retention_days):
-        created.append(anchors.bucket)
+    bucket = anchor_bucket(settings)
+    if LockedBucket(bucket, settings.region).create(settings.audit_anchors.retention_days):
+        created.append(bucket)
     queue = settings.queues.failed_events
     if queue and not queue.startswith(("https://", "http://")) and _create_queue(queue, settings.region):
         created.append(queue)

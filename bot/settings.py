@@ -152,9 +152,10 @@ class Tables(_Model):
 
 
 class AuditAnchors(_Model):
-    """The Object Lock bucket every audit event's hash is anchored in (``PERFBOT_AUDIT_ANCHOR_BUCKET``)."""
+    """The Object Lock bucket every audit event's hash is anchored in (``PERFBOT_AUDIT_ANCHOR_BUCKET``). Empty: the
+    name serverless.yml gives it, ``perfbot-<stage>-audit-anchors-<account>-<region>`` (bot.audit.anchor_bucket)."""
 
-    bucket: str
+    bucket: str = ""
     retention_days: int = Field(default=400, ge=1, description="compliance-mode default retention (bootstrap)")
 
 
@@ -177,7 +178,7 @@ class Settings(_Model):
     changes: ChangeSettings = Field(default_factory=ChangeSettings)
     pricing: Pricing = Field(default_factory=Pricing)
     tables: Tables
-    audit_anchors: AuditAnchors = Field(default_factory=lambda: AuditAnchors(bucket="perfbot-dev-audit-anchors"))
+    audit_anchors: AuditAnchors = Field(default_factory=AuditAnchors)
     queues: Queues = Field(default_factory=Queues)
 
     @field_validator("services")
@@ -238,9 +239,7 @@ def _env_overrides(raw: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
         tables[kind] = env.get(f"PERFBOT_{kind.upper()}_TABLE") or tables.get(kind) or f"perfbot-{stage}-{kind}"
     data["tables"] = tables
     anchors = dict(data.get("audit_anchors") or {})
-    anchors["bucket"] = (
-        env.get("PERFBOT_AUDIT_ANCHOR_BUCKET") or anchors.get("bucket") or f"perfbot-{stage}-audit-anchors"
-    )
+    anchors["bucket"] = env.get("PERFBOT_AUDIT_ANCHOR_BUCKET") or anchors.get("bucket") or ""
     data["audit_anchors"] = anchors
     queues = dict(data.get("queues") or {})
     queues["failed_events"] = (

@@ -11,6 +11,7 @@ from bot.aws.clients import reset_clients
 from bot.settings import reset_settings
 
 LOCAL_BOT_TOKEN = "xoxb-perfbot-local"  # noqa: S105 — the emulator's token, not a secret
+ANCHOR_BUCKET = "perfbot-dev-audit-anchors-123456789012-us-east-1"  # serverless.yml's name: stage dev, moto's account
 
 
 def configured_channels() -> list[str]:
@@ -79,6 +80,7 @@ class Devstack:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "",
+            "PERFBOT_AUDIT_ANCHOR_BUCKET": ANCHOR_BUCKET,  # as serverless.yml passes it to the functions
         }
         if self.aws.enforces_iam:
             env |= self.aws.credentials("operator").env()

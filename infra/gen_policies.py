@@ -166,6 +166,8 @@ class Resolver:
     def _physical_name(self, logical: str, resource: dict[str, Any]) -> str:
         prop, _, _ = self._kind(logical, resource)
         name = resource.get("Properties", {}).get(prop)
+        if isinstance(name, dict):  # a name built with intrinsics (the anchor bucket's carries the account)
+            name = self.value(name)
         if not isinstance(name, str):
             raise TemplateError(f"{logical} has no {prop} in the template: the devstack needs its physical name")
         return name

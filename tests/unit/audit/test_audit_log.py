@@ -206,3 +206,21 @@ def test_anchors_tell_a_recomputed_chain_and_a_forged_event() -> None:
     ]
     log.anchors.anchor(1, "d" * 64)  # type: ignore[union-attr]
     assert log.verify_chain().problems == ["event 1 has 2 different anchors: someone anchored a forged hash"]
+
+
+def test_the_anchor_bucket_name_carries_the_account_and_region_unless_configured(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 bucket names are unique across all of AWS: a second team's `perfbot-dev-…` must not collide with ours."""
+    from bot.audit import anchor_bucket
+    from bot.settings import get_settings, reset_settings
+
+    monkeypatch.delenv("PERFBOT_AUDIT_ANCHOR_BUCKET")
+    reset_settings()
+    settings = get_settings()
+    assert settings.audit_anchors.bucket == ""
+    assert anchor_bucket(settings) == "perfbot-dev-audit-anchors-123456789012-us-east-1"  # moto's account, via STS
+    monkeypatch.setenv("PERFBOT_AUDIT_ANCHOR_BUCKET", "team-anchors")
+    reset_settings()
+    assert anchor_bucket(get_settings()) == "team-anchors"
+    reset_settings()
