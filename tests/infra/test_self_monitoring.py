@@ -59,7 +59,30 @@ def test_the_failed_events_queue_and_the_alarm_functions_event_age_alarm(templat
     maximum_event_age_ms = template["Resources"]["AlarmsLambdaEvConf"]["Properties"]["MaximumEventAgeInSeconds"] * 1000
     assert 0 < age["Threshold"] < maximum_event_age_ms, "it must fire well before events are dropped"
     _notifies_ops(age)
-    assert len(alarms) == 8, sorted(alarms)
+    assert len(alarms) == 9, sorted(alarms)
+
+
+def test_an_audit_event_that_could_not_be_anchored_alarms(template: dict[str, Any]) -> None:  # noqa: F811
+    """The functions that write audit events log ``audit_anchor_failed`` (bot.audit.log); a metric filter on each of
+    their log groups counts it, and one alarm on the count notifies the ops topic."""
+    resources = template["Resources"]
+    filters = {
+        r["Properties"]["LogGroupName"]["Ref"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Logs::MetricFilter"
+    }
+    assert set(filters) == {"SlackLogGroup", "ScheduleLogGroup"}
+    for props in filters.values():
+        assert props["FilterPattern"] == '{ $.message = "audit_anchor_failed" }'
+        [metric] = props["MetricTransformations"]
+        assert (metric["MetricNamespace"], metric["MetricName"], metric["MetricValue"]) == (
+            "Perfbot",
+            "AuditAnchorFailures",
+            "1",
+        )
+    [alarm] = [p for p in _alarms(template).values() if p["MetricName"] == "AuditAnchorFailures"]
+    assert alarm["Namespace"] == "Perfbot" and alarm["Threshold"] == 1 and alarm["Statistic"] == "Sum"
+    _notifies_ops(alarm)
 
 
 def test_the_ops_topic_reaches_a_human_without_perfbot(template: dict[str, Any]) -> None:  # noqa: F811
