@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -43,13 +44,31 @@ def _message(driver: Any, ts: str) -> Any:
     return driver.find_element(By.CSS_SELECTOR, f'.msg[data-ts="{ts}"]')
 
 
+def _waiting(browser: Any) -> WebDriverWait:
+    """The page redraws its feed on every change it polls, so an element found a moment ago can be gone: look again."""
+    return WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
+
+
+def _click(browser: Any, ts: str, action_id: str) -> dict[str, str]:
+    """Click the button ``action_id`` on the message ``ts`` (found afresh until a click lands); its class and confirm
+    spec as they were when clicked."""
+
+    def attempt(driver: Any) -> dict[str, str]:
+        button = _message(driver, ts).find_element(By.CSS_SELECTOR, f'button[data-action-id="{action_id}"]')
+        seen = {"class": button.get_attribute("class") or "", "confirm": button.get_attribute("data-confirm") or ""}
+        button.click()
+        return seen
+
+    return dict(_waiting(browser).until(attempt))
+
+
 def test_the_channel_renders_the_alarm_and_its_buttons_work(
     stack: Any, web: WebChannel, browser: Any, screenshots: Path
 ) -> None:
     alarm, proposal = _story(stack)
     channel_id = stack.slack.channel_id(CHANNEL)
     browser.get(f"{web.url}c/{channel_id}?as={ALICE}")
-    wait = WebDriverWait(browser, 15)
+    wait = _waiting(browser)
 
     shown = _message(browser, alarm.ts)
     assert "API-HighLatency-P95" in shown.text
@@ -58,14 +77,12 @@ def test_the_channel_renders_the_alarm_and_its_buttons_work(
     assert shown.find_element(By.CSS_SELECTOR, ".b-header, .b-text").text
     browser.save_screenshot(str(screenshots / "web-channel-alarm.png"))
 
-    shown.find_element(By.CSS_SELECTOR, 'button[data-action-id="alarm_ack"]').click()
+    _click(browser, alarm.ts, "alarm_ack")
     wait.until(lambda d: "Acknowledged by" in _message(d, alarm.ts).text)
 
-    card = _message(browser, proposal.message_ts)
-    approve = card.find_element(By.CSS_SELECTOR, 'button[data-action-id="approve_proposal"]')
-    assert "primary" in approve.get_attribute("class")
-    approve.click()
-    if approve.get_attribute("data-confirm"):  # Slack asks first when the button has a confirm dialog
+    approve = _click(browser, proposal.message_ts, "approve_proposal")
+    assert "primary" in approve["class"]
+    if approve["confirm"]:  # Slack asks first when the button has a confirm dialog
         wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "dialog[open] .c-ok"))).click()
     wait.until(lambda d: "undo_change" in d.find_element(By.ID, "feed").get_attribute("innerHTML"))
     browser.save_screenshot(str(screenshots / "web-channel-approved.png"))
@@ -85,10 +102,9 @@ def test_a_high_risk_approve_asks_for_a_reason_in_a_modal(
     monitored.create_function()
     p = card_for(stack, memory_rec(risk="high"), requester=BOB)  # Bob asked: Alice, another approver, decides
     browser.get(f"{web.url}c/{stack.slack.channel_id(CHANNEL)}?as={ALICE}")
-    wait = WebDriverWait(browser, 15)
+    wait = _waiting(browser)
 
-    card = _message(browser, p.message_ts)
-    card.find_element(By.CSS_SELECTOR, 'button[data-action-id="approve_with_reason"]').click()
+    _click(browser, p.message_ts, "approve_with_reason")
     reason = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "dialog#modal[open] textarea[name=reason]")))
     assert "Approve high-risk change" in browser.find_element(By.CSS_SELECTOR, "dialog#modal .m-title").text
     reason.send_keys("ok")
@@ -111,7 +127,7 @@ def test_the_perf_box_answers_the_viewing_user_only(stack: Any, web: WebChannel,
     box = browser.find_element(By.ID, "command")
     box.send_keys("/perf help")
     browser.find_element(By.CSS_SELECTOR, "#composer button[type=submit]").click()
-    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.ephemeral"))
+    _waiting(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.ephemeral"))
     answer = browser.find_element(By.CSS_SELECTOR, ".msg.ephemeral")
     assert "Only visible to you" in answer.text and "/perf" in answer.text
 
@@ -144,8 +160,9 @@ def test_the_home_tab_shows_what_is_open_and_its_undo_works(
     home = browser.find_element(By.ID, "feed")
     assert "Recently applied" in home.text and p.id in home.text and "SLA" in home.text
     browser.save_screenshot(str(screenshots / "web-home.png"))
-    home.find_element(By.CSS_SELECTOR, 'button[data-action-id="home_undo_change"]').click()
-    WebDriverWait(browser, 15).until(
+    undo = (By.CSS_SELECTOR, 'button[data-action-id="home_undo_change"]')
+    _waiting(browser).until(lambda d: d.find_element(*undo).click() or True)  # found afresh if the tab was redrawn
+    _waiting(browser).until(
         lambda d: (
             "Undo of" in d.find_element(By.ID, "feed").text or "another approver" in d.find_element(By.ID, "feed").text
         )
