@@ -131,7 +131,11 @@ class ChangeOrchestrator:
 
     def approve(self, proposal_id: str, click: Click, directory: Directory, *, reason: str = "") -> Outcome:
         """``reason``: why the approver approves (a high-risk Approve asks for it); kept in the audit event."""
-        proposal = self._find(proposal_id)
+        return self._approve(proposal_id, self._find(proposal_id), click, directory, reason)
+
+    def _approve(
+        self, proposal_id: str, proposal: Proposal | None, click: Click, directory: Directory, reason: str = ""
+    ) -> Outcome:
         refusal = authorize(proposal, click, self.settings, directory)  # even on a decided card: record who tried
         if refusal is not None or proposal is None:
             return self._refuse(proposal_id, proposal, click, refusal or UNKNOWN)
@@ -164,7 +168,7 @@ class ChangeOrchestrator:
             refusal = authorize(proposal, click, self.settings, directory) or REASON_REQUIRED
             self._refresh(proposal)
             return self._refuse(proposal_id, proposal, click, refusal)
-        return self.approve(proposal_id, click, directory)
+        return self._approve(proposal_id, proposal, click, directory)  # the proposal just read: no second read
 
     def _record_approval(self, approved: Proposal, click: Click, detail: str) -> None:
         """Audit the approval; if the audit log refuses, give the claim back (``approved`` → ``proposed``) so a later

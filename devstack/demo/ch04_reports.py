@@ -14,6 +14,12 @@ def _latest(stage: DemoStage) -> tuple[str, bool, str]:
     return last.plain_text(), last.edited, last.ts
 
 
+def _one_png_in_thread(stage: DemoStage, files_before: int, ts: str) -> bool:
+    """Exactly one file was uploaded since ``files_before``: a PNG, in the thread of the message ``ts``."""
+    new = stage.emu.files()[files_before:]
+    return len(new) == 1 and new[0].content.startswith(b"\x89PNG") and new[0].thread_ts == ts
+
+
 def run(stage: DemoStage) -> None:
     stage.say("Alice asks the question everyone asks during an incident: `/perf sla`")
     before = len(stage.emu.messages(DEMO_CHANNEL))
@@ -42,22 +48,14 @@ def run(stage: DemoStage) -> None:
     stage.slash("metrics monitoring-api latency", user=ALICE)
     text, _, ts = _latest(stage)
     stage.check("API Gateway latency" in text and "Latest" in text, "/perf metrics posted no summary")
-    graphs = stage.emu.files()[files_before:]
-    stage.check(
-        len(graphs) == 1 and graphs[0].content.startswith(b"\x89PNG") and graphs[0].thread_ts == ts,
-        "/perf metrics attached no PNG graph in the thread",
-    )
+    stage.check(_one_png_in_thread(stage, files_before, ts), "/perf metrics attached no PNG graph in the thread")
 
     stage.say("When is the service busy? `/perf usage` reads 14 days of hourly requests")
     files_before = len(stage.emu.files())
     stage.slash("usage", user=ALICE)
     text, _, ts = _latest(stage)
     stage.check("Usage patterns" in text and "peak" in text, "/perf usage showed no peak hours")
-    maps = stage.emu.files()[files_before:]
-    stage.check(
-        len(maps) == 1 and maps[0].content.startswith(b"\x89PNG") and maps[0].thread_ts == ts,
-        "/perf usage attached no heat map in the thread",
-    )
+    stage.check(_one_png_in_thread(stage, files_before, ts), "/perf usage attached no heat map in the thread")
 
     stage.say("Bob mistypes a window: `/perf sla 5h`")
     before = len(stage.emu.messages(DEMO_CHANNEL))
